@@ -1,0 +1,159 @@
+import { Logger } from '@nestjs/common';
+import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
+import type { Redis } from 'ioredis';
+import { Observable, throwError } from 'rxjs';
+import { describeError, redisErrorCode } from '../errors/describe-error';
+import { InvalidEventError, RedisCommandError, RedisStreamsError } from '../errors/redis-streams.error';
+import {
+  RedisStreamsClientOptions,
+  ResolvedClientOptions,
+  resolveClientOptions,
+} from '../options/client-options';
+import { redactUrl } from '../options/connection-options';
+import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
+import { StreamRouter } from '../routing/stream-router';
+import { encodeEnvelope } from '../serialization/envelope';
+import { RedisStreamsRecord } from './redis-streams.record';
+
+/** Connection state of a client. */
+export type RedisStreamsClientStatus = 'connected' | 'disconnected' | 'reconnecting';
+
+/** Events a client emits. */
+export type RedisStreamsClientEvents = {
+  /** A Redis connection error (message only). */
+  error: (error: Error) => void;
+};
+
+/**
+ * Nest `ClientProxy` that writes events to Redis Streams. `emit(pattern, data)` XADDs one entry and its Observable
+ * emits the entry id; Redis errors (OOM, NOPERM, connection loss past `maxRetriesPerRequest`) reach the caller.
+ * Emits issued together are pipelined (ioredis auto-pipelining), not one round trip each. Nothing is trimmed.
+ */
+export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, RedisStreamsClientStatus> {
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedClientOptions;
+  private readonly logger = new Logger(ClientRedisStreams.name);
+  private readonly router: StreamRouter;
+  private connection: Redis | undefined;
+  private connecting: Promise<Redis> | undefined;
+  private readonly errorListeners: Array<(error: Error) => void> = [];
+  private readonly defaultHeaders: Record<string, string>;
+
+  constructor(options: RedisStreamsClientOptions = {}) {
+    super();
+    this.options = resolveClientOptions(options);
+    this.router = new StreamRouter(this.options);
+    this.defaultHeaders = this.options.source ? { source: this.options.source } : {};
+  }
+
+  /** Connects once; later calls return the same connection. */
+  connect(): Promise<Redis> {
+    this.connecting ??= this.open();
+    return this.connecting;
+  }
+
+  /** Closes the connection (QUIT); a later emit connects again. */
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    this.connecting = undefined;
+    await closeRedisConnection(connection);
+    this._status$.next('disconnected');
+  }
+
+  /** Subscribes to client events (`error`). */
+  override on<K extends keyof RedisStreamsClientEvents>(
+    event: K,
+    callback: RedisStreamsClientEvents[K],
+  ): void {
+    this.errorListeners.push(callback);
+    void event;
+  }
+
+  /** The ioredis connection (after `connect()`). */
+  unwrap<T>(): T {
+    if (!this.connection) {
+      throw new RedisStreamsError('not connected: call connect() first');
+    }
+    return this.connection as T;
+  }
+
+  /** The stream an event of `pattern` is written to. */
+  streamFor(pattern: string): string {
+    return this.router.streamFor(pattern);
+  }
+
+  /** Request-response is not offered over Redis Streams: use `emit()`. */
+  override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    void pattern;
+    void data;
+    return throwError(
+      () =>
+        new RedisStreamsError(
+          'send() (request-response) is not supported by the Redis Streams transport; use emit()',
+        ),
+    );
+  }
+
+  /** Writes one event; resolves with the entry id. */
+  protected async dispatchEvent<T = string>(packet: ReadPacket): Promise<T> {
+    const pattern: unknown = packet.pattern;
+    if (typeof pattern !== 'string') {
+      throw new InvalidEventError('pattern must be a non-empty string');
+    }
+    const record = packet.data instanceof RedisStreamsRecord ? packet.data : undefined;
+    const data: unknown = record ? record.data : packet.data;
+    const fields = encodeEnvelope(
+      pattern,
+      data,
+      { eventId: record?.options.eventId, headers: { ...this.defaultHeaders, ...record?.options.headers } },
+      this.options,
+    );
+    const connection = this.connection ?? (await this.connect());
+    const stream = this.router.streamFor(pattern);
+    try {
+      return (await connection.xadd(stream, '*', ...fields)) as T;
+    } catch (error) {
+      // ioredis errors carry the command's arguments (the payload): pass on the message only.
+      throw new RedisCommandError(`XADD to ${stream} failed: ${describeError(error)}`, redisErrorCode(error));
+    }
+  }
+
+  /** Closes the connection when the Nest application shuts down (after its microservices have drained). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    callback({
+      err: new RedisStreamsError('request-response is not supported; use emit()'),
+      isDisposed: true,
+    });
+    return () => undefined;
+  }
+
+  private async open(): Promise<Redis> {
+    const connection = createRedisConnection(this.options, {
+      enableAutoPipelining: true,
+      maxRetriesPerRequest: this.options.maxRetriesPerRequest,
+    });
+    connection.on('error', (error: unknown) => {
+      const safe = new RedisStreamsError(`redis: ${describeError(error)}`);
+      this.logger.debug(safe.message);
+      this.errorListeners.forEach((listener) => listener(safe));
+    });
+    connection.on('ready', () => this._status$.next('connected'));
+    connection.on('reconnecting', () => this._status$.next('reconnecting'));
+    try {
+      await connection.connect();
+    } catch (error) {
+      this.connecting = undefined;
+      connection.disconnect();
+      throw new RedisStreamsError(
+        `cannot connect to ${redactUrl(this.options.url)}: ${describeError(error)}`,
+      );
+    }
+    this.connection = connection;
+    return connection;
+  }
+}

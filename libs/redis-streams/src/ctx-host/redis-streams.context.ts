@@ -1,0 +1,68 @@
+import { BaseRpcContext } from '@nestjs/microservices';
+
+/** The slots of a {@link RedisStreamsContext}, in order. */
+export type RedisStreamsContextArgs = [
+  stream: string,
+  entryId: string,
+  group: string,
+  consumer: string,
+  deliveryCount: number,
+  headers: Readonly<Record<string, string>>,
+  extraFields: Readonly<Record<string, string>>,
+  pattern: string,
+  eventId: string | undefined,
+  timestamp: string | undefined,
+];
+
+/** What a handler learns about the entry it is handling, via `@Ctx()`. */
+export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs> {
+  /** The stream the entry was read from. */
+  getStream(): string {
+    return this.args[0];
+  }
+
+  /** The entry id (`1700000000000-0`). */
+  getEntryId(): string {
+    return this.args[1];
+  }
+
+  /** The consumer group this delivery belongs to. */
+  getGroup(): string {
+    return this.args[2];
+  }
+
+  /** The consumer (process) that received it. */
+  getConsumer(): string {
+    return this.args[3];
+  }
+
+  /** How many times this entry was delivered to this group, this delivery included (1 on the first). */
+  getDeliveryCount(): number {
+    return this.args[4];
+  }
+
+  /** The `headers` field: correlation id, `traceparent`, source … */
+  getHeaders(): Readonly<Record<string, string>> {
+    return this.args[5];
+  }
+
+  /** Fields outside the envelope, exactly as written by their producer (seed 000 `job_id`, `metadata` …). */
+  getExtraFields(): Readonly<Record<string, string>> {
+    return this.args[6];
+  }
+
+  /** The pattern the entry was dispatched on. */
+  getPattern(): string {
+    return this.args[7];
+  }
+
+  /** The producer's idempotency key (`event_id`), if it wrote one. */
+  getEventId(): string | undefined {
+    return this.args[8];
+  }
+
+  /** The producer's `timestamp` field (ISO-8601), if it wrote one. */
+  getTimestamp(): string | undefined {
+    return this.args[9];
+  }
+}

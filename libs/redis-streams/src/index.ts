@@ -1,0 +1,40 @@
+export { ServerRedisStreams } from './server/server-redis-streams';
+export type {
+  HandlerFailure,
+  RedisStreamsServerEvents,
+  RedisStreamsServerStats,
+  RedisStreamsStatus,
+  RejectedEntry,
+} from './server/server-types';
+export { ClientRedisStreams } from './client/client-redis-streams';
+export type { RedisStreamsClientEvents, RedisStreamsClientStatus } from './client/client-redis-streams';
+export { RedisStreamsRecord } from './client/redis-streams.record';
+export type { RedisStreamsRecordOptions } from './client/redis-streams.record';
+export { RedisStreamsContext } from './ctx-host/redis-streams.context';
+export type { RedisStreamsContextArgs } from './ctx-host/redis-streams.context';
+export { EmitEvent } from './decorators/emit-event.decorator';
+export type { EmitEventOptions } from './decorators/emit-event.decorator';
+export { RedisStreamsModule, getRedisStreamsClientToken } from './module/redis-streams.module';
+export type {
+  RedisStreamsModuleAsyncOptions,
+  RedisStreamsModuleOptions,
+  RedisStreamsOptionsFactory,
+} from './module/redis-streams-module.options';
+export { DEFAULT_SERVER_OPTIONS } from './options/server-options';
+export type { RedisStreamsServerOptions, ResolvedServerOptions } from './options/server-options';
+export { DEFAULT_CLIENT_OPTIONS } from './options/client-options';
+export type { RedisStreamsClientOptions, ResolvedClientOptions } from './options/client-options';
+export type { EntryCodec, RoutingOptions, StreamRoute } from './options/routing-options';
+export { DEFAULT_REDIS_URL } from './options/connection-options';
+export type { RedisConnectionOptions } from './options/connection-options';
+export { REDIS_STREAMS_TRANSPORT } from './constants';
+export { ENVELOPE_FIELDS } from './serialization/envelope';
+export { UnrecoverableEventError } from './errors/unrecoverable-event.error';
+export { BadEntryError } from './errors/bad-entry.error';
+export type { BadEntryReason } from './errors/bad-entry.error';
+export {
+  InvalidEventError,
+  InvalidOptionsError,
+  RedisCommandError,
+  RedisStreamsError,
+} from './errors/redis-streams.error';

@@ -1,0 +1,44 @@
+import { RedisConnectionOptions, assertInteger, resolveRedisUrl } from './connection-options';
+import { RoutingOptions, resolveRoutes } from './routing-options';
+import { stripUndefined } from './server-options';
+
+/** Options of {@link ClientRedisStreams}. All optional. */
+export interface RedisStreamsClientOptions extends RedisConnectionOptions, RoutingOptions {
+  /** Largest payload `emit` accepts, as JSON bytes. Default 1 MiB (what consumers accept by default). */
+  maxPayloadBytes?: number;
+  /** Deepest JSON nesting `emit` accepts. Default 64 (what consumers accept by default). */
+  maxDepth?: number;
+  /**
+   * How many reconnection attempts an emit waits through before it fails (ioredis `maxRetriesPerRequest`).
+   * Default 5: during an outage emits fail within a second or two instead of hanging.
+   */
+  maxRetriesPerRequest?: number;
+  /** Written as the `source` header of every event when set (e.g. the service name). */
+  source?: string;
+}
+
+/** Defaults of every optional client option, in one place. */
+export const DEFAULT_CLIENT_OPTIONS = {
+  maxPayloadBytes: 1024 * 1024,
+  maxDepth: 64,
+  maxRetriesPerRequest: 5,
+  streamPrefix: '',
+} as const;
+
+/** Client options with defaults applied. */
+export type ResolvedClientOptions = Required<Omit<RedisStreamsClientOptions, 'redis' | 'routes' | 'source'>> &
+  Pick<RedisStreamsClientOptions, 'redis' | 'routes' | 'source'>;
+
+/** Applies defaults and validates; throws InvalidOptionsError naming the bad option. */
+export function resolveClientOptions(options: RedisStreamsClientOptions = {}): ResolvedClientOptions {
+  const resolved: ResolvedClientOptions = {
+    ...DEFAULT_CLIENT_OPTIONS,
+    ...stripUndefined(options),
+    url: resolveRedisUrl(options.url),
+  };
+  assertInteger('maxPayloadBytes', resolved.maxPayloadBytes, 1, 512 * 1024 * 1024);
+  assertInteger('maxDepth', resolved.maxDepth, 1, 1000);
+  assertInteger('maxRetriesPerRequest', resolved.maxRetriesPerRequest, 0, 1000);
+  resolveRoutes(resolved.routes);
+  return resolved;
+}

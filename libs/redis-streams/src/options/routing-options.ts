@@ -1,0 +1,69 @@
+import { InvalidOptionsError } from '../errors/redis-streams.error';
+
+/**
+ * How a stream's entries are read.
+ * - `envelope`: this library's wire format (`type`, `data` JSON, `event_id`, `timestamp`, `headers`).
+ * - `flat`: every field is a payload key, JSON-looking values (`{…}`, `[…]`) are decoded (seed 002 producers).
+ * - `auto`: `envelope` when the entry has a `data` field, else `flat` (a stream written by both kinds).
+ */
+export type EntryCodec = 'envelope' | 'flat' | 'auto';
+
+/** One stream and the patterns it carries. */
+export interface StreamRoute {
+  /** The Redis key of the stream. */
+  stream: string;
+  /**
+   * Patterns carried by this stream: exact names, or a prefix ending with `*` (`ingestion.*`, `*`).
+   * A stream with more than one pattern, or with a wildcard, is *shared*: entries are dispatched by `type`.
+   */
+  patterns: string[];
+  /** How entries are decoded. Default `envelope`. */
+  codec?: EntryCodec;
+}
+
+/** Pattern → stream routing, the same object for producers and consumers. */
+export interface RoutingOptions {
+  /** Streams that carry named patterns. Checked in order; the first matching route wins. */
+  routes?: StreamRoute[];
+  /** Streams of patterns that no route names are called `streamPrefix + pattern`. Default `''`. */
+  streamPrefix?: string;
+}
+
+/** A route with its defaults filled in. */
+export interface ResolvedRoute {
+  stream: string;
+  patterns: readonly string[];
+  codec: EntryCodec;
+  /** Dispatch by `type`; types nobody here handles are someone else's. */
+  shared: boolean;
+}
+
+/** Validates routes and fills defaults. */
+export function resolveRoutes(routes: StreamRoute[] | undefined): ResolvedRoute[] {
+  const seen = new Set<string>();
+  return (routes ?? []).map((route, index) => {
+    if (!route || typeof route.stream !== 'string' || route.stream.length === 0) {
+      throw new InvalidOptionsError(`routes[${index}].stream must be a non-empty string`);
+    }
+    if (seen.has(route.stream)) {
+      throw new InvalidOptionsError(`routes[${index}]: stream "${route.stream}" is routed twice`);
+    }
+    seen.add(route.stream);
+    if (!Array.isArray(route.patterns) || route.patterns.length === 0) {
+      throw new InvalidOptionsError(`routes[${index}].patterns must list at least one pattern`);
+    }
+    for (const pattern of route.patterns) {
+      if (typeof pattern !== 'string' || pattern.length === 0 || pattern.indexOf('*') < pattern.length - 1) {
+        throw new InvalidOptionsError(
+          `routes[${index}].patterns: "${String(pattern)}" must be a name or a prefix ending with a single *`,
+        );
+      }
+    }
+    const codec = route.codec ?? 'envelope';
+    if (!['envelope', 'flat', 'auto'].includes(codec)) {
+      throw new InvalidOptionsError(`routes[${index}].codec must be envelope, flat or auto`);
+    }
+    const shared = route.patterns.length > 1 || route.patterns[0].endsWith('*');
+    return { stream: route.stream, patterns: [...route.patterns], codec, shared };
+  });
+}

@@ -1,0 +1,93 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { InvalidOptionsError } from '../errors/redis-streams.error';
+import { RedisConnectionOptions, assertInteger, resolveRedisUrl } from './connection-options';
+import { RoutingOptions, resolveRoutes } from './routing-options';
+
+/** Options of {@link ServerRedisStreams}. Only `group` is required. */
+export interface RedisStreamsServerOptions extends RedisConnectionOptions, RoutingOptions {
+  /** The consumer group: one per service. Every process of the service uses the same group. */
+  group: string;
+  /** This process's consumer name. Default `host-pid-random`; set it (e.g. the pod name) to resume a PEL. */
+  consumer?: string;
+  /** Where a group that does not exist yet starts: `$` (new entries only, default) or `0` (everything). */
+  startId?: string;
+  /** Entries asked for per XREADGROUP (COUNT). Default 100. */
+  batchSize?: number;
+  /** How long one XREADGROUP waits for entries (BLOCK, ms). Default 2000. */
+  blockMs?: number;
+  /** Handlers running at once in this process (prefetch bound). Default 64. */
+  concurrency?: number;
+  /** On close: how long in-flight handlers may run before the connections close anyway (ms). Default 10000. */
+  shutdownTimeoutMs?: number;
+  /** Largest field value accepted from a stream (bytes). Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Deepest JSON nesting accepted. Default 64. */
+  maxDepth?: number;
+  /** Longest wait between attempts after a Redis error (ms). Default 5000. */
+  maxReconnectDelayMs?: number;
+  /**
+   * Nest transport id of this server. Handlers declared with `@EventPattern(pattern, transportId)` are bound only
+   * to the server with that id; handlers without one are bound to every server. Use it to run two groups in one app.
+   */
+  transportId?: symbol;
+}
+
+/** Defaults of every optional server option, in one place. */
+export const DEFAULT_SERVER_OPTIONS = {
+  startId: '$',
+  batchSize: 100,
+  blockMs: 2000,
+  concurrency: 64,
+  shutdownTimeoutMs: 10_000,
+  maxPayloadBytes: 1024 * 1024,
+  maxDepth: 64,
+  maxReconnectDelayMs: 5000,
+  streamPrefix: '',
+} as const;
+
+/** Server options with every default applied and every value checked. */
+export type ResolvedServerOptions = Required<
+  Omit<RedisStreamsServerOptions, 'transportId' | 'redis' | 'routes'>
+> &
+  Pick<RedisStreamsServerOptions, 'transportId' | 'redis' | 'routes'>;
+
+/** A consumer name unique to this process: `host-pid-random`. */
+export function defaultConsumerName(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+const STREAM_ID = /^(\$|0|\d+(-\d+)?)$/;
+
+/** Applies defaults and validates; throws {@link InvalidOptionsError} naming the bad option. */
+export function resolveServerOptions(options: RedisStreamsServerOptions): ResolvedServerOptions {
+  if (!options || typeof options.group !== 'string' || options.group.trim() === '') {
+    throw new InvalidOptionsError('group is required: the consumer group of this service');
+  }
+  const resolved: ResolvedServerOptions = {
+    ...DEFAULT_SERVER_OPTIONS,
+    ...stripUndefined(options),
+    url: resolveRedisUrl(options.url),
+    consumer: options.consumer ?? defaultConsumerName(),
+  };
+  if (resolved.consumer.trim() === '') {
+    throw new InvalidOptionsError('consumer must not be empty');
+  }
+  if (!STREAM_ID.test(resolved.startId)) {
+    throw new InvalidOptionsError(`startId must be $, 0 or a stream id (got "${resolved.startId}")`);
+  }
+  assertInteger('batchSize', resolved.batchSize, 1, 10_000);
+  assertInteger('blockMs', resolved.blockMs, 1, 60_000);
+  assertInteger('concurrency', resolved.concurrency, 1, 100_000);
+  assertInteger('shutdownTimeoutMs', resolved.shutdownTimeoutMs, 0);
+  assertInteger('maxPayloadBytes', resolved.maxPayloadBytes, 1, 512 * 1024 * 1024);
+  assertInteger('maxDepth', resolved.maxDepth, 1, 1000);
+  assertInteger('maxReconnectDelayMs', resolved.maxReconnectDelayMs, 1);
+  resolveRoutes(resolved.routes);
+  return resolved;
+}
+
+/** Drops keys whose value is `undefined`, so they do not override defaults when spread. */
+export function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

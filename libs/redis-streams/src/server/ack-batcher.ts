@@ -1,0 +1,129 @@
+import { LoggerService } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { describeError } from '../errors/describe-error';
+import { entryKey } from './in-flight';
+
+/** Called after each XACK with how many ids were sent and how many Redis acknowledged. */
+export type AckListener = (stream: string, sent: number, acked: number) => void;
+
+/**
+ * Collects successful entries and acknowledges them in batches: every id added in the same turn of the event loop
+ * goes out in one pipeline of one XACK per stream. Ids whose XACK failed are kept and sent again.
+ */
+export class AckBatcher {
+  private queued = new Map<string, string[]>();
+  private readonly queuedKeys = new Set<string>();
+  private scheduled = false;
+  private flushing: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly group: string,
+    private readonly logger: LoggerService,
+    private readonly onAcked: AckListener,
+    private readonly maxRetryDelayMs: number,
+  ) {}
+
+  /** Ids waiting to be acknowledged. */
+  get size(): number {
+    return this.queuedKeys.size;
+  }
+
+  /** True while the entry waits for its XACK. */
+  has(stream: string, id: string): boolean {
+    return this.queuedKeys.has(entryKey(stream, id));
+  }
+
+  add(stream: string, id: string): void {
+    const key = entryKey(stream, id);
+    if (this.queuedKeys.has(key)) {
+      return;
+    }
+    this.queuedKeys.add(key);
+    const ids = this.queued.get(stream);
+    if (ids) {
+      ids.push(id);
+    } else {
+      this.queued.set(stream, [id]);
+    }
+    if (!this.scheduled && !this.retryTimer) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        void this.flush();
+      });
+    }
+  }
+
+  /** Sends everything queued now; resolves when Redis answered (or the attempt failed and was re-queued). */
+  async flush(): Promise<void> {
+    while (this.flushing) {
+      await this.flushing;
+    }
+    if (this.queued.size === 0) {
+      return;
+    }
+    this.flushing = this.send();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /** Stops retrying in the background (on close). */
+  stop(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private async send(): Promise<void> {
+    const batch = this.queued;
+    this.queued = new Map();
+    const pipeline = this.connection.pipeline();
+    for (const [stream, ids] of batch) {
+      pipeline.xack(stream, this.group, ...ids);
+    }
+    const streams = [...batch.keys()];
+    let results: Array<[Error | null, unknown]> | null;
+    try {
+      results = await pipeline.exec();
+    } catch (error) {
+      results = streams.map(() => [error instanceof Error ? error : new Error(describeError(error)), null]);
+    }
+    let failed = false;
+    streams.forEach((stream, index) => {
+      const ids = batch.get(stream) ?? [];
+      const [error, acked] = results?.[index] ?? [new Error('no reply'), null];
+      if (error) {
+        failed = true;
+        this.logger.warn(
+          `XACK of ${ids.length} entries on ${stream} failed, will retry: ${describeError(error)}`,
+        );
+        const requeue = this.queued.get(stream);
+        this.queued.set(stream, requeue ? [...ids, ...requeue] : [...ids]);
+        return;
+      }
+      ids.forEach((id) => this.queuedKeys.delete(entryKey(stream, id)));
+      this.onAcked(stream, ids.length, Number(acked));
+    });
+    this.failures = failed ? this.failures + 1 : 0;
+    if (failed) {
+      this.scheduleRetry();
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) {
+      return;
+    }
+    const delay = Math.min(this.maxRetryDelayMs, 100 * 2 ** Math.min(this.failures, 10));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flush();
+    }, delay);
+    this.retryTimer.unref();
+  }
+}

@@ -1,0 +1,323 @@
+import { EventEmitter } from 'node:events';
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, ReadPacket, Server } from '@nestjs/microservices';
+import type { Redis } from 'ioredis';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { REDIS_STREAMS_TRANSPORT } from '../constants';
+import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
+import { BadEntryError } from '../errors/bad-entry.error';
+import { describeError } from '../errors/describe-error';
+import { RedisStreamsError } from '../errors/redis-streams.error';
+import { redactUrl } from '../options/connection-options';
+import {
+  ResolvedServerOptions,
+  RedisStreamsServerOptions,
+  resolveServerOptions,
+} from '../options/server-options';
+import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
+import { RawEntry } from '../redis/stream-replies';
+import { StreamRouter } from '../routing/stream-router';
+import { DecodedEntry, decodeEntry } from '../serialization/entry-decoder';
+import { AckBatcher } from './ack-batcher';
+import { ensureGroups } from './group-manager';
+import { HandlerTable } from './handler-table';
+import { InFlight, entryKey } from './in-flight';
+import { RedisStreamsServerEvents, RedisStreamsServerStats, RedisStreamsStatus } from './server-types';
+import { StreamReader } from './stream-reader';
+
+type Counters = Omit<RedisStreamsServerStats, 'inFlight' | 'pendingAcks'>;
+
+/**
+ * Nest transport strategy that consumes Redis Streams with a consumer group, at least once:
+ * an entry is acknowledged only after its handler finished successfully.
+ *
+ * @example
+ * app.connectMicroservice({ strategy: new ServerRedisStreams({ group: 'billing' }) });
+ */
+export class ServerRedisStreams
+  extends Server<RedisStreamsServerEvents, RedisStreamsStatus>
+  implements CustomTransportStrategy
+{
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedServerOptions;
+  protected override readonly logger = new Logger(ServerRedisStreams.name);
+  private readonly router: StreamRouter;
+  private readonly inFlight: InFlight;
+  private readonly events = new EventEmitter();
+  private readonly counters: Counters = {
+    received: 0,
+    handled: 0,
+    failed: 0,
+    acked: 0,
+    processedTwice: 0,
+    skipped: 0,
+    rejected: 0,
+    deletedWhilePending: 0,
+  };
+  private table: HandlerTable | undefined;
+  private commands: Redis | undefined;
+  private blocking: Redis | undefined;
+  private reader: StreamReader | undefined;
+  private acks: AckBatcher | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: RedisStreamsServerOptions) {
+    super();
+    this.options = resolveServerOptions(options);
+    this.router = new StreamRouter(this.options);
+    this.inFlight = new InFlight(this.options.concurrency);
+    this.transportId = this.options.transportId ?? REDIS_STREAMS_TRANSPORT;
+    this.events.on('error', () => undefined); // errors are logged; an 'error' without listener must not throw
+  }
+
+  /** Connects, creates the groups, starts the read loop; then calls `callback` (with the error if start failed). */
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      await this.start();
+    } catch (error) {
+      callback(error);
+      return;
+    }
+    callback();
+  }
+
+  /** Graceful stop: stop reading, let in-flight handlers finish (up to `shutdownTimeoutMs`), acknowledge, close. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  /** Subscribes to a server event (`error`, `handler-failed`, `rejected`). */
+  on<K extends keyof RedisStreamsServerEvents>(event: K, callback: RedisStreamsServerEvents[K]): this {
+    this.events.on(event, callback);
+    return this;
+  }
+
+  /** The two ioredis connections: `[commands, blocking]`. */
+  unwrap<T>(): T {
+    if (!this.commands || !this.blocking) {
+      throw new RedisStreamsError('not listening: call listen() (app.listen / startAllMicroservices) first');
+    }
+    return [this.commands, this.blocking] as T;
+  }
+
+  /** The streams this server reads (known once listening). */
+  get streams(): string[] {
+    return this.table?.streams() ?? [];
+  }
+
+  /** Counters since start. */
+  getStats(): RedisStreamsServerStats {
+    return { ...this.counters, inFlight: this.inFlight.size, pendingAcks: this.acks?.size ?? 0 };
+  }
+
+  /**
+   * Runs the handler of `pattern` and settles only when it has finished: a throw, a rejection or an erroring
+   * Observable rejects. (Nest's base implementation logs handler errors and resolves, which would ack a failure.)
+   */
+  override async handleEvent(
+    pattern: string,
+    packet: ReadPacket,
+    context: RedisStreamsContext,
+  ): Promise<void> {
+    const handler = this.table?.resolve(context.getStream(), pattern) ?? this.getHandlerByPattern(pattern);
+    if (!handler) {
+      throw new RedisStreamsError(`no handler for "${pattern}"`);
+    }
+    const transportId = this.transportId ?? REDIS_STREAMS_TRANSPORT;
+    await new Promise<void>((resolve, reject) => {
+      this.onProcessingStartHook(transportId, context, async () => {
+        try {
+          const result: unknown = await handler(packet.data, context);
+          if (isObservable(result)) {
+            await lastValueFrom(result, { defaultValue: undefined });
+          }
+          resolve();
+        } catch (error) {
+          reject(
+            error instanceof Error ? error : new RedisStreamsError(describeError(error), { cause: error }),
+          );
+        } finally {
+          this.onProcessingEndHook?.(transportId, context);
+        }
+      });
+    });
+  }
+
+  private async start(): Promise<void> {
+    const { options } = this;
+    this._status$.next('connecting');
+    this.table = new HandlerTable(this.messageHandlers, this.router);
+    for (const pattern of this.table.ignored) {
+      this.logger.warn(
+        `"${pattern}" is not an event pattern: request-response is not served over Redis Streams`,
+      );
+    }
+    const streams = this.table.streams();
+    this.commands = this.connect('commands', {});
+    this.blocking = this.connect('blocking', {
+      maxRetriesPerRequest: null,
+      autoResendUnfulfilledCommands: false,
+      enableAutoPipelining: false,
+    });
+    try {
+      await Promise.all([this.commands.connect(), this.blocking.connect()]);
+    } catch (error) {
+      await this.closeConnections();
+      throw new RedisStreamsError(`cannot connect to ${redactUrl(options.url)}: ${describeError(error)}`);
+    }
+    const commands = this.commands;
+    await ensureGroups(commands, streams, options.group, options.startId);
+    this.acks = new AckBatcher(
+      commands,
+      options.group,
+      this.logger,
+      (_stream, sent, acked) => {
+        this.counters.acked += acked;
+        this.counters.processedTwice += sent - acked;
+      },
+      options.maxReconnectDelayMs,
+    );
+    this._status$.next('connected');
+    if (streams.length === 0) {
+      this.logger.warn(`group ${options.group}: no event handlers bound to this server, nothing to read`);
+      return;
+    }
+    this.logger.log(
+      `group ${options.group}, consumer ${options.consumer}: reading ${streams.join(', ')} on ${redactUrl(options.url)}`,
+    );
+    const acks = this.acks;
+    this.reader = new StreamReader({
+      blocking: this.blocking,
+      commands,
+      streams,
+      group: options.group,
+      consumer: options.consumer,
+      batchSize: options.batchSize,
+      blockMs: options.blockMs,
+      maxReconnectDelayMs: options.maxReconnectDelayMs,
+      inFlight: this.inFlight,
+      logger: this.logger,
+      isSettling: (stream, id) => this.inFlight.has(entryKey(stream, id)) || acks.has(stream, id),
+      onEntries: (stream, entries, deliveries) => this.dispatch(stream, entries, deliveries),
+      beforePelRead: () => acks.flush(),
+      healGroups: () => ensureGroups(commands, streams, options.group, '0'),
+      onHealth: (connected) => this._status$.next(connected ? 'connected' : 'reconnecting'),
+    });
+    void this.reader.start();
+  }
+
+  private connect(role: string, overrides: Parameters<typeof createRedisConnection>[1]): Redis {
+    const connection = createRedisConnection(this.options, overrides);
+    connection.on('error', (error: unknown) => {
+      const safe = new RedisStreamsError(`redis (${role}): ${describeError(error)}`);
+      this.logger.debug?.(safe.message);
+      this.events.emit('error', safe);
+    });
+    return connection;
+  }
+
+  private dispatch(stream: string, entries: RawEntry[], deliveries?: Map<string, number>): void {
+    for (const entry of entries) {
+      const key = entryKey(stream, entry.id);
+      this.inFlight.add(key);
+      this.counters.received++;
+      void this.process(stream, entry, deliveries?.get(entry.id) ?? 1).finally(() =>
+        this.inFlight.delete(key),
+      );
+    }
+  }
+
+  private async process(stream: string, entry: RawEntry, deliveryCount: number): Promise<void> {
+    const { options } = this;
+    const table = this.table as HandlerTable;
+    const acks = this.acks as AckBatcher;
+    const route = table.route(stream);
+    let decoded: DecodedEntry;
+    try {
+      decoded = decodeEntry(entry.fields, route, options);
+    } catch (error) {
+      this.reject(
+        stream,
+        entry.id,
+        error instanceof BadEntryError ? error : new BadEntryError('invalid-json', describeError(error)),
+      );
+      return;
+    }
+    if (!table.resolve(stream, decoded.pattern)) {
+      if (route.shared) {
+        this.counters.skipped++;
+        acks.add(stream, entry.id);
+      } else {
+        this.counters.rejected++;
+        this.logger.warn(
+          `${stream} ${entry.id}: no handler for type "${decoded.pattern}"; entry left pending`,
+        );
+        this.events.emit('rejected', { stream, id: entry.id, reason: 'no-handler' });
+      }
+      return;
+    }
+    const context = new RedisStreamsContext([
+      stream,
+      entry.id,
+      options.group,
+      options.consumer,
+      deliveryCount,
+      decoded.headers,
+      decoded.extras,
+      decoded.pattern,
+      decoded.eventId,
+      decoded.timestamp,
+    ]);
+    try {
+      await this.handleEvent(decoded.pattern, { pattern: decoded.pattern, data: decoded.data }, context);
+    } catch (error) {
+      this.counters.failed++;
+      this.logger.warn(
+        `${stream} ${entry.id} "${decoded.pattern}" failed on delivery ${deliveryCount}; left pending: ${describeError(error)}`,
+      );
+      this.events.emit('handler-failed', {
+        stream,
+        id: entry.id,
+        pattern: decoded.pattern,
+        deliveryCount,
+        error,
+      });
+      return;
+    }
+    this.counters.handled++;
+    acks.add(stream, entry.id);
+  }
+
+  private reject(stream: string, id: string, error: BadEntryError): void {
+    if (error.reason === 'deleted') {
+      // Nothing left to handle; acknowledging removes the dangling PEL slot.
+      this.counters.deletedWhilePending++;
+      this.logger.warn(`${stream} ${id}: entry was deleted while pending; removed from the PEL`);
+      this.acks?.add(stream, id);
+      return;
+    }
+    this.counters.rejected++;
+    this.logger.warn(`${stream} ${id}: bad entry (${error.reason}: ${error.message}); entry left pending`);
+    this.events.emit('rejected', { stream, id, reason: error.reason });
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.reader?.stop();
+    const drained = await this.inFlight.waitForIdle(this.options.shutdownTimeoutMs);
+    if (!drained) {
+      this.logger.warn(
+        `${this.inFlight.size} handler(s) still running after ${this.options.shutdownTimeoutMs} ms; ` +
+          'their entries stay pending for this consumer',
+      );
+    }
+    await this.acks?.flush();
+    this.acks?.stop();
+    await this.closeConnections();
+    this._status$.next('disconnected');
+  }
+
+  private async closeConnections(): Promise<void> {
+    await Promise.all([closeRedisConnection(this.blocking), closeRedisConnection(this.commands)]);
+  }
+}

@@ -1,0 +1,52 @@
+/** Connection state of a server, as seen by the read loop. */
+export type RedisStreamsStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+
+/** A handler that failed; its entry stays pending. */
+export interface HandlerFailure {
+  stream: string;
+  id: string;
+  pattern: string;
+  deliveryCount: number;
+  error: unknown;
+}
+
+/** An entry that could not be decoded or routed. */
+export interface RejectedEntry {
+  stream: string;
+  id: string;
+  reason: string;
+}
+
+/** Events a server emits, subscribed to with `server.on(event, callback)`. */
+export type RedisStreamsServerEvents = {
+  /** A Redis connection error (message only; ioredis errors' arguments are stripped). */
+  error: (error: Error) => void;
+  /** A handler failed (threw, rejected, or its Observable errored). */
+  'handler-failed': (failure: HandlerFailure) => void;
+  /** An entry could not be decoded, or has a pattern nobody here handles on a single-pattern stream. */
+  rejected: (entry: RejectedEntry) => void;
+};
+
+/** Counters since the server started. */
+export interface RedisStreamsServerStats {
+  /** Entries handed to the dispatcher. */
+  received: number;
+  /** Handlers that finished successfully. */
+  handled: number;
+  /** Handlers that failed (entry left pending). */
+  failed: number;
+  /** Entries acknowledged (XACK returned 1). */
+  acked: number;
+  /** XACKs that returned 0: another consumer had already acknowledged the entry (it ran twice). */
+  processedTwice: number;
+  /** Entries of patterns this service does not handle on a shared stream: acked, not handled. */
+  skipped: number;
+  /** Entries that could not be decoded or had no handler on a single-pattern stream (left pending). */
+  rejected: number;
+  /** Entries deleted from the stream while pending here (removed from the PEL). */
+  deletedWhilePending: number;
+  /** Handlers running now. */
+  inFlight: number;
+  /** Successful entries waiting for their XACK. */
+  pendingAcks: number;
+}

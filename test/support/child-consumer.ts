@@ -1,0 +1,70 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Env of a fixture consumer (see test/fixtures/consumer-process.ts). */
+export interface ChildConsumerEnv {
+  REDIS_URL: string;
+  PATTERN: string;
+  GROUP: string;
+  RECORD_KEY: string;
+  CONSUMER?: string;
+  HANDLER_MS?: string;
+  CONCURRENCY?: string;
+  BATCH?: string;
+  SHUTDOWN_TIMEOUT_MS?: string;
+}
+
+/** A consumer running in its own Node process. */
+export class ChildConsumer {
+  private constructor(readonly process: ChildProcess) {}
+
+  /** Spawns the fixture and resolves once it printed READY (rejects if it exits first or takes > 30 s). */
+  static async start(env: ChildConsumerEnv): Promise<ChildConsumer> {
+    const child = spawn(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        'test/fixtures/consumer-process.ts',
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env, TS_NODE_PROJECT: 'tsconfig.json' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('fixture consumer did not start in 30 s')), 30_000);
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('READY')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`fixture consumer exited before READY (code ${code}, signal ${signal})`));
+      });
+    });
+    return new ChildConsumer(child);
+  }
+
+  /** Sends `signal` and resolves with how the process ended. */
+  async stop(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const child = this.process;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return { code: child.exitCode, signal: child.signalCode };
+    }
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, sig) => resolve({ code, signal: sig })),
+    );
+    child.kill(signal);
+    return exited;
+  }
+}

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { freePort, hasRedisServerBinary } from './redis-server';
+import { waitFor } from './wait';
+
+async function answers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/**
+ * Finds the Redis the integration tests use: REDIS_URL if it answers, else a redis-server spawned on a free port,
+ * else a container from @testcontainers/redis (needs Docker). Exports it as REDIS_URL for the test workers.
+ */
+export default async function globalSetup(): Promise<void> {
+  const configured = process.env.REDIS_URL;
+  if (configured) {
+    if (!(await answers(configured))) {
+      throw new Error(`REDIS_URL is set but nothing answers there`);
+    }
+    return;
+  }
+  if (hasRedisServerBinary()) {
+    const port = await freePort();
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+        detached: false,
+      },
+    );
+    const url = `redis://127.0.0.1:${port}`;
+    await waitFor(() => answers(url), `spawned redis-server on ${port}`, 10_000, 50);
+    process.env.REDIS_URL = url;
+    (globalThis as { __redisTestTeardown?: () => Promise<void> }).__redisTestTeardown = () => {
+      child.kill('SIGKILL');
+      return Promise.resolve();
+    };
+    return;
+  }
+  const { RedisContainer } = await import('@testcontainers/redis');
+  const container = await new RedisContainer('redis:7.0').start();
+  process.env.REDIS_URL = container.getConnectionUrl();
+  (globalThis as { __redisTestTeardown?: () => Promise<void> }).__redisTestTeardown = async () => {
+    await container.stop();
+  };
+}
