@@ -42,8 +42,9 @@ export default async function globalSetup(): Promise<void> {
     await waitFor(() => answers(url), `spawned redis-server on ${port}`, 10_000, 50);
     process.env.REDIS_URL = url;
     (globalThis as { __redisTestTeardown?: () => Promise<void> }).__redisTestTeardown = () => {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGKILL');
-      return Promise.resolve();
+      return exited;
     };
     return;
   }
