@@ -155,11 +155,9 @@ export class ServerRedisStreams
     }
     const streams = this.table.streams();
     this.commands = this.connect('commands', {});
-    this.blocking = this.connect('blocking', {
-      maxRetriesPerRequest: null,
-      autoResendUnfulfilledCommands: false,
-      enableAutoPipelining: false,
-    });
+    // The blocking connection keeps ioredis's resend of unanswered commands: with it off, ioredis 6 drops a
+    // command in flight at disconnect without ever settling its promise, and the read loop would hang.
+    this.blocking = this.connect('blocking', { maxRetriesPerRequest: null, enableAutoPipelining: false });
     try {
       await Promise.all([this.commands.connect(), this.blocking.connect()]);
     } catch (error) {

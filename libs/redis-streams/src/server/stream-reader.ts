@@ -61,14 +61,21 @@ export class StreamReader {
   /** Ends the loop: a blocked XREADGROUP is unblocked (CLIENT UNBLOCK) so no read reply is lost on the way out. */
   async stop(): Promise<void> {
     if (this.stopping) {
-      return this.running;
+      return;
     }
     this.stopping = true;
     this.deps.blocking.off('ready', this.onReady);
     this.deps.inFlight.releaseWaiters();
     this.wake?.();
     await this.unblock();
-    await this.running;
+    // Never hang a shutdown on a read that will not come back (a dead socket): give up after one block period.
+    const ended = await Promise.race([
+      this.running?.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), this.deps.blockMs + 1000).unref()),
+    ]);
+    if (!ended) {
+      this.deps.blocking.disconnect();
+    }
   }
 
   private async loop(): Promise<void> {

@@ -1,0 +1,18 @@
+import type { Redis } from 'ioredis';
+
+/** True when Redis answers PING within `timeoutMs`; never throws. */
+export async function pingRedis(redis: Redis, timeoutMs = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    const answer = redis.ping().then(
+      (reply) => reply === 'PONG',
+      () => false,
+    );
+    return await Promise.race([answer, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

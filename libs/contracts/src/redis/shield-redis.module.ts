@@ -1,0 +1,64 @@
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { DEFAULT_REDIS_URL } from '@app/redis-streams';
+import { Redis } from 'ioredis';
+import { JobStatusStore } from '../job-status/job-status.store';
+
+/** Injection token of the apps' shared ioredis command connection (job statuses, metrics, health PING). */
+export const SHIELD_REDIS = Symbol('SHIELD_REDIS');
+
+/** The Redis URL of the apps: `REDIS_URL`, else the local default. */
+export function redisUrlFrom(config: ConfigService): string {
+  return config.get<string>('REDIS_URL') || DEFAULT_REDIS_URL;
+}
+
+function createConnection(config: ConfigService): Redis {
+  const logger = new Logger('ShieldRedis');
+  // Fail commands after one reconnect attempt instead of queueing them for ever while Redis is away.
+  const redis = new Redis(redisUrlFrom(config), { maxRetriesPerRequest: 1 });
+  let lastError = '';
+  redis.on('error', (error: unknown) => {
+    // The message only: ioredis errors carry command arguments (payloads, AUTH passwords).
+    const message = error instanceof Error ? error.message : 'unknown error';
+    if (message !== lastError) {
+      logger.warn(`redis: ${message}`);
+      lastError = message;
+    }
+  });
+  redis.on('ready', () => {
+    lastError = '';
+  });
+  return redis;
+}
+
+/** Closes the shared connection after everything else (microservices included) has shut down. */
+@Injectable()
+class ShieldRedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(SHIELD_REDIS) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis.status === 'end') {
+      return;
+    }
+    try {
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
+
+/**
+ * Provides the shared Redis connection ({@link SHIELD_REDIS}) and the {@link JobStatusStore} on it, to every module
+ * of the app. Needs `ConfigModule.forRoot({ isGlobal: true })` (reads `REDIS_URL`).
+ */
+@Global()
+@Module({
+  providers: [
+    { provide: SHIELD_REDIS, useFactory: createConnection, inject: [ConfigService] },
+    { provide: JobStatusStore, useFactory: (redis: Redis) => new JobStatusStore(redis), inject: [SHIELD_REDIS] },
+    ShieldRedisCloser,
+  ],
+  exports: [SHIELD_REDIS, JobStatusStore],
+})
+export class ShieldRedisModule {}

@@ -1,0 +1,356 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { Redis } from 'ioredis';
+import { uniqueName } from '../support/names';
+import { waitFor } from '../support/wait';
+
+/**
+ * The library as an outside project gets it: `npm run build:lib`, `npm pack` of dist/libs/redis-streams, then
+ * `npm install <tarball>` with its peers into a fresh directory outside the repo, a tiny Nest app importing only
+ * 'nest-redis-streams' compiled by that directory's own tsc, run against the real Redis.
+ */
+
+const ROOT = join(__dirname, '..', '..');
+const LIB_OUT = join(ROOT, 'dist', 'libs', 'redis-streams');
+const GROUP = 'outside-app';
+const IS_WINDOWS = process.platform === 'win32';
+
+/** The version of `name` the repo has installed (so the outside install is served from npm's cache). */
+function repoVersion(name: string): string {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
+/** The environment of child processes, without what would let them see the repo (NODE_PATH, npm's own vars). */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    const leaks =
+      ['NODE_PATH', 'NODE_OPTIONS', 'INIT_CWD'].includes(key) ||
+      /^npm_(package|lifecycle)_/i.test(key) ||
+      /^npm_config_(local_)?prefix$/i.test(key);
+    if (!leaks) {
+      env[key] = value;
+    }
+  }
+  return { ...env, ...extra };
+}
+
+interface Ran {
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function tail(text: string, lines = 40): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Runs a command; rejects with its output when it fails or outlives `timeoutMs` (then its process group is killed). */
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv = childEnv(),
+): Promise<Ran> {
+  const started = Date.now();
+  const line = [command, ...args].join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: IS_WINDOWS,
+      detached: !IS_WINDOWS,
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (!IS_WINDOWS && child.pid) {
+          process.kill(-child.pid, 'SIGKILL');
+        } else {
+          child.kill('SIGKILL');
+        }
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${line}: ${error.message}`));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      const ms = Date.now() - started;
+      if (code === 0 && !timedOut) {
+        resolve({ stdout, stderr, ms });
+        return;
+      }
+      const how = timedOut ? `did not finish in ${timeoutMs} ms` : `failed (code ${code}, signal ${signal})`;
+      reject(
+        new Error(
+          `${line} (in ${cwd}) ${how}\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`,
+        ),
+      );
+    });
+  });
+}
+
+/** The outside app's only source file. It may import the library by its package name only. */
+const OUTSIDE_APP_SOURCE = `import 'reflect-metadata';
+import { Controller, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { ClientRedisStreams, RedisStreamsContext, ServerRedisStreams } from 'nest-redis-streams';
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(name + ' is not set');
+  }
+  return value;
+}
+
+const url = requiredEnv('REDIS_URL');
+const pattern = requiredEnv('OUTSIDE_APP_PATTERN');
+const payload: unknown = JSON.parse(requiredEnv('OUTSIDE_APP_PAYLOAD'));
+
+interface Handled {
+  payload: unknown;
+  entryId: string;
+  stream: string;
+  group: string;
+  deliveryCount: number;
+}
+
+const handled: Handled[] = [];
+
+@Controller()
+class OutsideEventsController {
+  @EventPattern(pattern)
+  onEvent(@Payload() data: unknown, @Ctx() ctx: RedisStreamsContext): void {
+    handled.push({
+      payload: data,
+      entryId: ctx.getEntryId(),
+      stream: ctx.getStream(),
+      group: ctx.getGroup(),
+      deliveryCount: ctx.getDeliveryCount(),
+    });
+  }
+}
+
+@Module({ controllers: [OutsideEventsController] })
+class OutsideAppModule {}
+
+async function until(probe: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) {
+      throw new Error('timed out after ' + timeoutMs + ' ms waiting for ' + what);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function main(): Promise<void> {
+  const server = new ServerRedisStreams({ url, group: 'outside-app' });
+  const app = await NestFactory.createMicroservice(OutsideAppModule, {
+    strategy: server,
+    logger: ['error', 'warn'],
+  });
+  await app.listen();
+  const client = new ClientRedisStreams({ url });
+  let entryId: string;
+  try {
+    entryId = await lastValueFrom(client.emit<string>(pattern, payload));
+    await until(() => handled.length > 0, 'the handler', 20000);
+  } finally {
+    await client.close();
+    await app.close();
+  }
+  const manifest = require('nest-redis-streams/package.json') as { version: string };
+  const result = {
+    entryId,
+    handled,
+    stats: server.getStats(),
+    resolvedFrom: require.resolve('nest-redis-streams'),
+    version: manifest.version,
+  };
+  process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
+`;
+
+const OUTSIDE_APP_TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2023',
+    lib: ['ES2023'],
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    strict: true,
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
+    skipLibCheck: false,
+    forceConsistentCasingInFileNames: true,
+    types: ['node'],
+    rootDir: 'src',
+    outDir: 'dist',
+  },
+  include: ['src'],
+};
+
+interface OutsideAppResult {
+  entryId: string;
+  handled: Array<{ payload: unknown; entryId: string; stream: string; group: string; deliveryCount: number }>;
+  stats: { handled: number; acked: number; failed: number; rejected: number };
+  resolvedFrom: string;
+  version: string;
+}
+
+interface PackReport {
+  filename: string;
+  files: Array<{ path: string }>;
+}
+
+describe('the packed library in an outside Nest app', () => {
+  const redis = new Redis(process.env.REDIS_URL as string);
+  const stream = uniqueName('packed-lib');
+  const tempDirs: string[] = [];
+
+  function tempDir(label: string): string {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), `nrs-${label}-`)));
+    tempDirs.push(dir);
+    return dir;
+  }
+
+  afterAll(async () => {
+    await redis.del(stream);
+    redis.disconnect();
+    for (const dir of tempDirs) {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('builds, packs, installs from the tarball, compiles with the app tsc and delivers one event', async () => {
+    const npm = IS_WINDOWS ? 'npm.cmd' : 'npm';
+    const libManifest = JSON.parse(
+      readFileSync(join(ROOT, 'libs', 'redis-streams', 'package.json'), 'utf8'),
+    ) as {
+      name: string;
+      version: string;
+    };
+
+    const build = await run(npm, ['run', 'build:lib'], ROOT, 120_000);
+
+    const packDir = tempDir('pack');
+    const pack = await run(npm, ['pack', LIB_OUT, '--pack-destination', packDir, '--json'], ROOT, 60_000);
+    const [report] = JSON.parse(pack.stdout) as PackReport[];
+    const packed = report.files.map((file) => file.path);
+    expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'index.js', 'index.d.ts']));
+    expect(
+      packed.filter(
+        (file) => !/\.(js|d\.ts)$/.test(file) && !/^(package\.json|README\.md|LICENSE)$/.test(file),
+      ),
+    ).toEqual([]);
+    expect(packed.filter((file) => /spec|\.map$/.test(file))).toEqual([]);
+    const tarball = join(packDir, report.filename);
+
+    const appDir = tempDir('outside-app');
+    const fromRepo = relative(ROOT, appDir);
+    expect(fromRepo === '..' || fromRepo.startsWith(`..${sep}`) || isAbsolute(fromRepo)).toBe(true);
+    writeFileSync(
+      join(appDir, 'package.json'),
+      JSON.stringify({ name: 'outside-app', version: '0.0.0', private: true, type: 'commonjs' }, null, 2),
+    );
+    writeFileSync(join(appDir, 'tsconfig.json'), JSON.stringify(OUTSIDE_APP_TSCONFIG, null, 2));
+    mkdirSync(join(appDir, 'src'));
+    writeFileSync(join(appDir, 'src', 'main.ts'), OUTSIDE_APP_SOURCE);
+
+    const dependencies = [
+      '@nestjs/common',
+      '@nestjs/core',
+      '@nestjs/microservices',
+      'reflect-metadata',
+      'rxjs',
+      'ioredis',
+      'typescript',
+      '@types/node',
+    ].map((name) => `${name}@${repoVersion(name)}`);
+    const install = await run(
+      npm,
+      [
+        'install',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+        '--no-update-notifier',
+        '--prefix',
+        appDir,
+        tarball,
+        ...dependencies,
+      ],
+      appDir,
+      150_000,
+    );
+
+    const tsc = await run(
+      process.execPath,
+      [join(appDir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(appDir, 'tsconfig.json')],
+      appDir,
+      60_000,
+    );
+
+    const payload = { orderId: 'outside-1', items: ['a', 'b'], nested: { ok: true }, n: 3 };
+    const app = await run(
+      process.execPath,
+      [join(appDir, 'dist', 'main.js')],
+      appDir,
+      30_000,
+      childEnv({
+        REDIS_URL: process.env.REDIS_URL as string,
+        OUTSIDE_APP_PATTERN: stream,
+        OUTSIDE_APP_PAYLOAD: JSON.stringify(payload),
+      }),
+    );
+    console.log(
+      `packed-lib: build:lib ${build.ms} ms, npm pack ${pack.ms} ms, npm install ${install.ms} ms, ` +
+        `tsc ${tsc.ms} ms, outside app run ${app.ms} ms`,
+    );
+
+    const line = app.stdout.split('\n').find((text) => text.startsWith('RESULT '));
+    if (!line) {
+      throw new Error(`the outside app printed no RESULT line:\n${app.stdout}\n${app.stderr}`);
+    }
+    const result = JSON.parse(line.slice('RESULT '.length)) as OutsideAppResult;
+
+    expect(result.resolvedFrom.startsWith(join(appDir, 'node_modules', libManifest.name) + sep)).toBe(true);
+    expect(result.version).toBe(libManifest.version);
+    expect(result.entryId).toMatch(/^\d+-\d+$/);
+    expect(result.handled).toEqual([
+      { payload, entryId: result.entryId, stream, group: GROUP, deliveryCount: 1 },
+    ]);
+    expect(result.stats).toMatchObject({ handled: 1, acked: 1, failed: 0, rejected: 0 });
+
+    expect(await redis.xlen(stream)).toBe(1);
+    await waitFor(
+      async () => ((await redis.xpending(stream, GROUP)) as [number])[0] === 0,
+      'no pending entries for the outside-app group',
+      5000,
+    );
+  }, 240_000);
+});
