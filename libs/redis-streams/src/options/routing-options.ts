@@ -53,7 +53,8 @@ export function resolveRoutes(routes: StreamRoute[] | undefined): ResolvedRoute[
       throw new InvalidOptionsError(`routes[${index}].patterns must list at least one pattern`);
     }
     for (const pattern of route.patterns) {
-      if (typeof pattern !== 'string' || pattern.length === 0 || pattern.indexOf('*') < pattern.length - 1) {
+      const star = typeof pattern === 'string' ? pattern.indexOf('*') : -1;
+      if (typeof pattern !== 'string' || pattern.length === 0 || (star !== -1 && star !== pattern.length - 1)) {
         throw new InvalidOptionsError(
           `routes[${index}].patterns: "${String(pattern)}" must be a name or a prefix ending with a single *`,
         );

@@ -1,0 +1,129 @@
+import { Redis } from 'ioredis';
+import { lastValueFrom } from 'rxjs';
+import {
+  ClientRedisStreams,
+  InvalidEventError,
+  RedisCommandError,
+  RedisStreamsError,
+} from '@app/redis-streams';
+import { GateProxy } from '../support/gate-proxy';
+import { uniqueName } from '../support/names';
+import { PrivateRedis } from '../support/redis-server';
+
+describe('ClientRedisStreams', () => {
+  const redis = new Redis(process.env.REDIS_URL as string);
+  afterAll(() => redis.disconnect());
+
+  it('emit resolves with the entry id and writes the envelope, readable with XRANGE; no MAXLEN trimming', async () => {
+    const stream = uniqueName('wire');
+    const client = new ClientRedisStreams({ source: 'orders-api' });
+    try {
+      const ids: string[] = [];
+      for (let n = 0; n < 3; n++) {
+        ids.push(await lastValueFrom(client.emit<string>(stream, { n })));
+      }
+      const entries = await redis.xrange(stream, '-', '+');
+      expect(entries.map(([id]) => id)).toEqual(ids);
+      const fields = Object.fromEntries(
+        entries[0][1].reduce<string[][]>(
+          (pairs, value, i, all) => (i % 2 ? pairs : [...pairs, [value, all[i + 1]]]),
+          [],
+        ),
+      );
+      expect(fields.type).toBe(stream);
+      expect(JSON.parse(fields.data)).toEqual({ n: 0 });
+      expect(fields.event_id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(new Date(fields.timestamp).toISOString()).toBe(fields.timestamp);
+      expect(JSON.parse(fields.headers)).toEqual({ source: 'orders-api' });
+    } finally {
+      await client.close();
+      await redis.del(stream);
+    }
+  });
+
+  it('concurrent emits are pipelined: all of them are on the wire before the first reply', async () => {
+    const stream = uniqueName('pipeline');
+    const port = Number(new URL(process.env.REDIS_URL as string).port || 6379);
+    const proxy = await GateProxy.start(port);
+    const client = new ClientRedisStreams({ url: `redis://127.0.0.1:${proxy.port}` });
+    try {
+      await client.connect();
+      const gate = proxy.hold('xadd', 100);
+      const emits = Array.from({ length: 100 }, (_, n) => lastValueFrom(client.emit<string>(stream, { n })));
+      expect(await gate).toBe(100);
+      expect(await Promise.all(emits)).toHaveLength(100);
+      expect(await redis.xlen(stream)).toBe(100);
+    } finally {
+      await client.close();
+      await proxy.close();
+      await redis.del(stream);
+    }
+  });
+
+  it('send() is rejected with a clear error', async () => {
+    const client = new ClientRedisStreams();
+    await expect(lastValueFrom(client.send('x', {}))).rejects.toThrow(/not supported.*use emit\(\)/);
+    await client.close();
+  });
+
+  it('payloads that cannot be written are rejected and nothing is written', async () => {
+    const stream = uniqueName('invalid');
+    const client = new ClientRedisStreams({ maxPayloadBytes: 1024 });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    try {
+      await expect(lastValueFrom(client.emit(stream, { big: 10n }))).rejects.toBeInstanceOf(
+        InvalidEventError,
+      );
+      await expect(lastValueFrom(client.emit(stream, cyclic))).rejects.toBeInstanceOf(InvalidEventError);
+      await expect(lastValueFrom(client.emit(stream, { s: 'x'.repeat(2000) }))).rejects.toThrow(
+        /over the 1024-byte limit/,
+      );
+      await expect(lastValueFrom(client.emit('', { n: 1 }))).rejects.toThrow(/non-empty/);
+      expect(await redis.exists(stream)).toBe(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  describe('Redis errors reach the caller', () => {
+    let server: PrivateRedis | undefined;
+    afterEach(async () => server?.destroy());
+
+    it('OOM (maxmemory reached, noeviction)', async () => {
+      server = await PrivateRedis.start({ args: ['--maxmemory', '1', '--maxmemory-policy', 'noeviction'] });
+      const client = new ClientRedisStreams({ url: server.url });
+      const error: unknown = await lastValueFrom(client.emit('orders', { n: 1 })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RedisCommandError);
+      expect((error as RedisCommandError).code).toBe('OOM');
+      await client.close();
+    });
+
+    it('NOPERM (ACL), without leaking the password or the payload in the error', async () => {
+      server = await PrivateRedis.start();
+      const admin = new Redis(server.url);
+      await admin.call('ACL', 'SETUSER', 'writer', 'on', '>s3cret-pw', '~allowed:*', '+@all');
+      admin.disconnect();
+      const client = new ClientRedisStreams({ url: `redis://writer:s3cret-pw@127.0.0.1:${server.port}` });
+      const error: unknown = await lastValueFrom(client.emit('forbidden', { secret: 'payload-xyz' })).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(RedisCommandError);
+      expect((error as RedisCommandError).code).toBe('NOPERM');
+      const text = `${(error as Error).message} ${JSON.stringify(error)}`;
+      expect(text).not.toContain('s3cret-pw');
+      expect(text).not.toContain('payload-xyz');
+      await client.close();
+    });
+
+    it('connection loss past the retry budget', async () => {
+      server = await PrivateRedis.start();
+      const client = new ClientRedisStreams({ url: server.url, maxRetriesPerRequest: 2 });
+      await lastValueFrom(client.emit('orders', { n: 1 }));
+      await server.destroy();
+      server = undefined;
+      await expect(lastValueFrom(client.emit('orders', { n: 2 }))).rejects.toBeInstanceOf(RedisStreamsError);
+      await client.close();
+    });
+  });
+});
