@@ -24,12 +24,11 @@ describe('ClientRedisStreams', () => {
       }
       const entries = await redis.xrange(stream, '-', '+');
       expect(entries.map(([id]) => id)).toEqual(ids);
-      const fields = Object.fromEntries(
-        entries[0][1].reduce<string[][]>(
-          (pairs, value, i, all) => (i % 2 ? pairs : [...pairs, [value, all[i + 1]]]),
-          [],
-        ),
-      );
+      const raw = entries[0][1];
+      const fields: Record<string, string> = {};
+      for (let i = 0; i < raw.length; i += 2) {
+        fields[raw[i]] = raw[i + 1];
+      }
       expect(fields.type).toBe(stream);
       expect(JSON.parse(fields.data)).toEqual({ n: 0 });
       expect(fields.event_id).toMatch(/^[0-9a-f-]{36}$/);

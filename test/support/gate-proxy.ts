@@ -14,8 +14,9 @@ export class GateProxy {
   private constructor(private readonly server: Server) {}
 
   static async start(targetPort: number): Promise<GateProxy> {
-    let proxy: GateProxy | undefined;
+    const holder: { proxy?: GateProxy } = {};
     const server = createServer((client) => {
+      const proxy = holder.proxy;
       const upstream = connect(targetPort, '127.0.0.1');
       proxy?.sockets.add(client).add(upstream);
       upstream.on('data', (chunk: Buffer) => client.write(chunk));
@@ -27,7 +28,8 @@ export class GateProxy {
       client.on('close', end).on('error', end);
       upstream.on('close', end).on('error', end);
     });
-    proxy = new GateProxy(server);
+    const proxy = new GateProxy(server);
+    holder.proxy = proxy;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return proxy;
   }

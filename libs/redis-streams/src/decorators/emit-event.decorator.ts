@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { lastValueFrom } from 'rxjs';
 import { DEFAULT_EMITTER, getEmitter } from './emitter-registry';
 

@@ -54,7 +54,11 @@ export function resolveRoutes(routes: StreamRoute[] | undefined): ResolvedRoute[
     }
     for (const pattern of route.patterns) {
       const star = typeof pattern === 'string' ? pattern.indexOf('*') : -1;
-      if (typeof pattern !== 'string' || pattern.length === 0 || (star !== -1 && star !== pattern.length - 1)) {
+      if (
+        typeof pattern !== 'string' ||
+        pattern.length === 0 ||
+        (star !== -1 && star !== pattern.length - 1)
+      ) {
         throw new InvalidOptionsError(
           `routes[${index}].patterns: "${String(pattern)}" must be a name or a prefix ending with a single *`,
         );

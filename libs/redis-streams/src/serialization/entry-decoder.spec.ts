@@ -1,0 +1,105 @@
+import { BadEntryError } from '../errors/bad-entry.error';
+import { ResolvedRoute } from '../options/routing-options';
+import { decodeEntry } from './entry-decoder';
+import { encodeEnvelope } from './envelope';
+
+const limits = { maxPayloadBytes: 1024, maxDepth: 8 };
+const single: ResolvedRoute = {
+  stream: 'orders',
+  patterns: ['order.created'],
+  codec: 'envelope',
+  shared: false,
+};
+const shared: ResolvedRoute = { stream: 'events', patterns: ['a', 'b'], codec: 'envelope', shared: true };
+const flat: ResolvedRoute = {
+  stream: 'email.received',
+  patterns: ['email.received'],
+  codec: 'flat',
+  shared: false,
+};
+
+const raw = (...fields: Array<string | Buffer>): Buffer[] =>
+  fields.map((f) => (Buffer.isBuffer(f) ? f : Buffer.from(f)));
+
+function reasonOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof BadEntryError) {
+      return error.reason;
+    }
+    throw error;
+  }
+  throw new Error('expected a BadEntryError');
+}
+
+describe('decodeEntry', () => {
+  it('round-trips what encodeEnvelope writes', () => {
+    const fields = encodeEnvelope('order.created', { id: 1 }, { eventId: 'e1', headers: { h: 'v' } }, limits);
+    const decoded = decodeEntry(raw(...fields), single, limits);
+    expect(decoded).toMatchObject({
+      pattern: 'order.created',
+      data: { id: 1 },
+      eventId: 'e1',
+      headers: { h: 'v' },
+    });
+    expect(decoded.extras).toEqual({});
+  });
+
+  it('keeps fields outside the envelope as extras and defaults a missing type to the stream pattern', () => {
+    const decoded = decodeEntry(raw('data', '{}', 'job_id', 'j1'), single, limits);
+    expect(decoded.pattern).toBe('order.created');
+    expect(decoded.extras).toEqual({ job_id: 'j1' });
+  });
+
+  it('decodes flat entries: every field a payload key, JSON-looking values parsed', () => {
+    const decoded = decodeEntry(raw('email_id', 'x', 'tags', '["a"]', 'type', 'kept'), flat, limits);
+    expect(decoded).toMatchObject({
+      pattern: 'email.received',
+      data: { email_id: 'x', tags: ['a'], type: 'kept' },
+    });
+  });
+
+  it('auto codec picks envelope when data is present, flat otherwise', () => {
+    const auto: ResolvedRoute = { ...single, codec: 'auto' };
+    expect(decodeEntry(raw('data', '{"a":1}'), auto, limits).data).toEqual({ a: 1 });
+    expect(decodeEntry(raw('job_id', 'j'), auto, limits).data).toEqual({ job_id: 'j' });
+  });
+
+  it.each([
+    ['deleted', () => decodeEntry(null, single, limits)],
+    ['missing-type', () => decodeEntry(raw('data', '{}'), shared, limits)],
+    ['missing-data', () => decodeEntry(raw('type', 'order.created'), single, limits)],
+    ['invalid-json', () => decodeEntry(raw('data', '{nope'), single, limits)],
+    ['duplicate-field', () => decodeEntry(raw('data', '{}', 'data', '{}'), single, limits)],
+    ['too-large', () => decodeEntry(raw('data', `"${'x'.repeat(2000)}"`), single, limits)],
+    ['too-deep', () => decodeEntry(raw('data', '['.repeat(9) + ']'.repeat(9)), single, limits)],
+    ['prototype-pollution', () => decodeEntry(raw('data', '{"__proto__":{"x":1}}'), single, limits)],
+    [
+      'prototype-pollution',
+      () => decodeEntry(raw('data', '{"constructor":{"prototype":{"x":1}}}'), single, limits),
+    ],
+    ['prototype-pollution', () => decodeEntry(raw('__proto__', '{}'), flat, limits)],
+    ['invalid-utf8', () => decodeEntry(raw('data', Buffer.from([0x22, 0xff, 0xfe, 0x22])), single, limits)],
+    ['invalid-headers', () => decodeEntry(raw('data', '{}', 'headers', '{"n":1}'), single, limits)],
+  ])('rejects a bad entry with reason %s', (reason, run) => {
+    expect(reasonOf(run)).toBe(reason);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+});
+
+describe('encodeEnvelope', () => {
+  it.each([
+    ['an empty pattern', () => encodeEnvelope('', {}, {}, limits), /non-empty/],
+    ['a BigInt', () => encodeEnvelope('p', { n: 1n }, {}, limits), /cannot be serialised/],
+    ['undefined', () => encodeEnvelope('p', undefined, {}, limits), /cannot be serialised/],
+    [
+      'an oversized payload',
+      () => encodeEnvelope('p', 'x'.repeat(2000), {}, limits),
+      /over the 1024-byte limit/,
+    ],
+    ['a too deep payload', () => encodeEnvelope('p', [[[[[[[[[[]]]]]]]]]], {}, limits), /deeper than 8/],
+  ])('refuses %s', (_label, run, message) => {
+    expect(run).toThrow(message);
+  });
+});
