@@ -60,4 +60,38 @@ describe('delivery', () => {
     await waitFor(async () => ((await redis.xpending(pattern, 'svc-a')) as [number])[0] === 0, 'the ack');
     expect(consumer.server.getStats()).toMatchObject({ handled: 1, acked: 1, failed: 0 });
   });
+
+  it('exposes status, events and the underlying connections', async () => {
+    const pattern = uniqueName('surface');
+    const consumer = await startConsumer(
+      [
+        eventController(pattern, (data) => {
+          if ((data as { fail?: boolean }).fail) {
+            throw new Error('nope');
+          }
+        }),
+      ],
+      { group: 'svc-b' },
+    );
+    cleanup.push(() => redis.del(pattern));
+    const statuses: string[] = [];
+    const subscription = consumer.server.status.subscribe((status) => statuses.push(status));
+    const failures: string[] = [];
+    consumer.server.on('handler-failed', (failure) => failures.push(failure.id));
+
+    const [commands, blocking] = consumer.server.unwrap<[Redis, Redis]>();
+    expect(await commands.ping()).toBe('PONG');
+    expect(blocking).not.toBe(commands);
+    expect(consumer.server.streams).toEqual([pattern]);
+
+    const id = await lastValueFrom(client.emit<string>(pattern, { fail: true }));
+    await waitFor(() => failures.length === 1, 'the failure event');
+    expect(failures).toEqual([id]);
+
+    await consumer.close();
+    subscription.unsubscribe();
+    expect(statuses[0]).toBe('connected');
+    expect(statuses[statuses.length - 1]).toBe('disconnected');
+    await waitFor(() => blocking.status === 'end' && commands.status === 'end', 'connections closed', 2000);
+  });
 });
