@@ -25,7 +25,7 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
   },
   {
-    files: ['test/**/*.ts', '**/*.spec.ts', 'apps/**/main.ts'],
+    files: ['test/**/*.ts', '**/*.spec.ts', 'apps/**/main.ts', 'bench/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/unbound-method': 'off' },
   },
   prettier,
