@@ -2,6 +2,8 @@ import { Redis } from 'ioredis';
 import { JOB_STATUS_TTL_SECONDS, JobStatusStore, jobKey } from '@app/contracts';
 import { uniqueName } from '../support/names';
 
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 describe('JobStatusStore', () => {
   const redis = new Redis(process.env.REDIS_URL as string);
   const store = new JobStatusStore(redis);
@@ -23,12 +25,15 @@ describe('JobStatusStore', () => {
     const jobId = newJob();
     expect(await store.get(jobId)).toBeUndefined();
     expect(await store.markQueued(jobId)).toEqual({ applied: true, status: 'queued' });
-    expect(await store.get(jobId)).toEqual({ jobId, status: 'queued', updatedAt: expect.any(String) });
+    const queued = await store.get(jobId);
+    expect(queued).toEqual({ jobId, status: 'queued', updatedAt: queued?.updatedAt });
+    expect(queued?.updatedAt).toMatch(ISO_TIME);
     expect(await store.markProcessing(jobId)).toEqual({ applied: true, status: 'processing' });
     expect(await store.markCompleted(jobId, 7)).toEqual({ applied: true, status: 'completed' });
 
     const record = await store.get(jobId);
-    expect(record).toEqual({ jobId, status: 'completed', chunkCount: 7, updatedAt: expect.any(String) });
+    expect(record).toEqual({ jobId, status: 'completed', chunkCount: 7, updatedAt: record?.updatedAt });
+    expect(record?.updatedAt).toMatch(ISO_TIME);
     expect(Date.now() - new Date(record?.updatedAt ?? 0).getTime()).toBeLessThan(5000);
     expect(await redis.exists(`shield:job:{${jobId}}`)).toBe(1);
     const ttl = await redis.ttl(jobKey(jobId));

@@ -1,20 +1,6 @@
 import { spawn } from 'node:child_process';
-import { Redis } from 'ioredis';
-import { freePort, hasRedisServerBinary } from './redis-server';
+import { freePort, hasRedisServerBinary, redisAnswers } from './redis-server';
 import { waitFor } from './wait';
-
-async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 /**
  * Finds the Redis the integration tests use: REDIS_URL if it answers, else a redis-server spawned on a free port,
@@ -23,7 +9,7 @@ async function answers(url: string): Promise<boolean> {
 export default async function globalSetup(): Promise<void> {
   const configured = process.env.REDIS_URL;
   if (configured) {
-    if (!(await answers(configured))) {
+    if (!(await redisAnswers(configured))) {
       throw new Error(`REDIS_URL is set but nothing answers there`);
     }
     return;
@@ -39,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
       },
     );
     const url = `redis://127.0.0.1:${port}`;
-    await waitFor(() => answers(url), `spawned redis-server on ${port}`, 10_000, 50);
+    await waitFor(() => redisAnswers(url), `spawned redis-server on ${port}`, 10_000, 50);
     process.env.REDIS_URL = url;
     (globalThis as { __redisTestTeardown?: () => Promise<void> }).__redisTestTeardown = () => {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -6,6 +6,20 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { waitFor } from './wait';
 
+/** True when a Redis at `url` answers PING now (one attempt, no retries). */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /** True when a `redis-server` binary is on the PATH. */
 export function hasRedisServerBinary(): boolean {
   return spawnSync('redis-server', ['--version']).status === 0;
@@ -106,20 +120,7 @@ export class PrivateRedis {
     await exited;
   }
 
-  private async ping(): Promise<boolean> {
-    const probe = new Redis(this.url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      return (await probe.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      probe.disconnect();
-    }
+  private ping(): Promise<boolean> {
+    return redisAnswers(this.url);
   }
 }

@@ -53,7 +53,9 @@ describe('CreateIngestionDto', () => {
     ['empty', ''],
     ['blank', ' \n\t '],
   ])('refuses %s content', async (_label, content) => {
-    expect(await errorsOf({ ...valid, content })).toEqual({ content: ['content must not be empty or blank'] });
+    expect(await errorsOf({ ...valid, content })).toEqual({
+      content: ['content must not be empty or blank'],
+    });
   });
 
   it('refuses content that is not a string', async () => {
@@ -77,18 +79,20 @@ describe('CreateIngestionDto', () => {
     expect(await errorsOf({ ...valid, content: fits })).toEqual({});
   });
 
-  it.each([['a string', 'x'], ['an array', [1, 2]], ['a number', 3], ['null', null]])(
-    'refuses metadata that is %s',
-    async (_label, metadata) => {
-      const errors = await errorsOf({ ...valid, metadata });
-      if (metadata === null) {
-        // @IsOptional lets null through (it means "no metadata"), like undefined.
-        expect(errors).toEqual({});
-      } else {
-        expect(errors).toEqual({ metadata: ['metadata must be an object'] });
-      }
-    },
-  );
+  it.each([
+    ['a string', 'x'],
+    ['an array', [1, 2]],
+    ['a number', 3],
+    ['null', null],
+  ])('refuses metadata that is %s', async (_label, metadata) => {
+    const errors = await errorsOf({ ...valid, metadata });
+    if (metadata === null) {
+      // @IsOptional lets null through (it means "no metadata"), like undefined.
+      expect(errors).toEqual({});
+    } else {
+      expect(errors).toEqual({ metadata: ['metadata must be an object'] });
+    }
+  });
 
   it('refuses unknown properties and reports every missing one', async () => {
     expect(await errorsOf({ ...valid, priority: 1 })).toEqual({

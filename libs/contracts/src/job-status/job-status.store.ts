@@ -1,12 +1,6 @@
 import type { Redis } from 'ioredis';
 import { jobKey } from '../keys';
-import {
-  JOB_STATUS_TTL_SECONDS,
-  JobStatus,
-  JobStatusRecord,
-  JobTransition,
-  isJobStatus,
-} from './job-status';
+import { JOB_STATUS_TTL_SECONDS, JobStatus, JobStatusRecord, JobTransition, isJobStatus } from './job-status';
 import { TRANSITION_COMMAND, TRANSITION_LUA } from './transition.lua';
 
 type TransitionCommand = (key: string, ...args: string[]) => Promise<unknown>;

@@ -56,7 +56,11 @@ class ShieldRedisCloser implements OnApplicationShutdown {
 @Module({
   providers: [
     { provide: SHIELD_REDIS, useFactory: createConnection, inject: [ConfigService] },
-    { provide: JobStatusStore, useFactory: (redis: Redis) => new JobStatusStore(redis), inject: [SHIELD_REDIS] },
+    {
+      provide: JobStatusStore,
+      useFactory: (redis: Redis) => new JobStatusStore(redis),
+      inject: [SHIELD_REDIS],
+    },
     ShieldRedisCloser,
   ],
   exports: [SHIELD_REDIS, JobStatusStore],

@@ -66,8 +66,9 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     event: K,
     callback: RedisStreamsClientEvents[K],
   ): void {
-    this.errorListeners.push(callback);
-    void event;
+    if (event === 'error') {
+      this.errorListeners.push(callback);
+    }
   }
 
   /** The ioredis connection (after `connect()`). */

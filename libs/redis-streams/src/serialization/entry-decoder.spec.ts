@@ -53,10 +53,14 @@ describe('decodeEntry', () => {
   });
 
   it('decodes flat entries: every field a payload key, JSON-looking values parsed', () => {
-    const decoded = decodeEntry(raw('email_id', 'x', 'tags', '["a"]', 'type', 'kept'), flat, limits);
+    const decoded = decodeEntry(
+      raw('email_id', 'x', 'tags', '["a"]', 'type', 'kept', 't', '[draft] notes'),
+      flat,
+      limits,
+    );
     expect(decoded).toMatchObject({
       pattern: 'email.received',
-      data: { email_id: 'x', tags: ['a'], type: 'kept' },
+      data: { email_id: 'x', tags: ['a'], type: 'kept', t: '[draft] notes' },
     });
   });
 
@@ -80,6 +84,8 @@ describe('decodeEntry', () => {
       () => decodeEntry(raw('data', '{"constructor":{"prototype":{"x":1}}}'), single, limits),
     ],
     ['prototype-pollution', () => decodeEntry(raw('__proto__', '{}'), flat, limits)],
+    ['prototype-pollution', () => decodeEntry(raw('meta', '{"__proto__":{"x":1}}'), flat, limits)],
+    ['too-deep', () => decodeEntry(raw('meta', '['.repeat(9) + ']'.repeat(9)), flat, limits)],
     ['invalid-utf8', () => decodeEntry(raw('data', Buffer.from([0x22, 0xff, 0xfe, 0x22])), single, limits)],
     ['invalid-headers', () => decodeEntry(raw('data', '{}', 'headers', '{"n":1}'), single, limits)],
   ])('rejects a bad entry with reason %s', (reason, run) => {

@@ -116,10 +116,28 @@ function flatPayload(
     if (FORBIDDEN_FIELD_NAMES.has(name)) {
       throw new BadEntryError('prototype-pollution', `field name "${name}" is not allowed`);
     }
-    const first = value.charCodeAt(0);
-    payload[name] = first === 0x7b || first === 0x5b ? parseJsonSafely(value, limits.maxDepth) : value;
+    payload[name] = flatValue(value, limits.maxDepth);
   }
   return payload;
+}
+
+/**
+ * A flat field's value: JSON when it looks like an object or array and parses, else the text as written
+ * (`[draft] notes` is text, not broken JSON). Depth and prototype keys are enforced either way.
+ */
+function flatValue(value: string, maxDepth: number): unknown {
+  const first = value.charCodeAt(0);
+  if (first !== 0x7b && first !== 0x5b) {
+    return value;
+  }
+  try {
+    return parseJsonSafely(value, maxDepth);
+  } catch (error) {
+    if (error instanceof BadEntryError && error.reason === 'invalid-json') {
+      return value;
+    }
+    throw error;
+  }
 }
 
 function parseHeaders(text: string | undefined, maxDepth: number): Record<string, string> {

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { MAX_EVENT_PAYLOAD_BYTES, ShieldRedisModule, redisUrlFrom, routes } from '@app/contracts';
+import { RedisStreamsModule } from '@app/redis-streams';
+import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { IngestionsController } from './ingestions/ingestions.controller';
+import { IngestionsService } from './ingestions/ingestions.service';
+
+/**
+ * The HTTP API: accepts ingestion requests, emits them on the work queue (`@EmitEvent` through the unnamed
+ * RedisStreamsModule client) and answers status queries from the job status store.
+ */
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true }),
+    ShieldRedisModule,
+    RedisStreamsModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => ({
+        url: redisUrlFrom(config),
+        routes,
+        source: 'api',
+        maxPayloadBytes: MAX_EVENT_PAYLOAD_BYTES,
+      }),
+    }),
+  ],
+  controllers: [IngestionsController, HealthController],
+  providers: [IngestionsService, HealthService],
+})
+export class ApiModule {}

@@ -1,0 +1,27 @@
+import { LogLevel, LoggerService, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { MAX_REQUEST_BODY_BYTES } from '@app/contracts';
+import { ApiModule } from './api.module';
+
+/** Options of {@link createApiApp}. */
+export interface ApiAppOptions {
+  /** Nest logger; default Nest's console logger. `false` silences it (tests). */
+  logger?: LoggerService | LogLevel[] | false;
+}
+
+/**
+ * Creates the API app, configured but not listening: JSON bodies up to MAX_REQUEST_BODY_BYTES (a 1 MiB content
+ * fits even when JSON escaping doubles it) and a global ValidationPipe that refuses unknown properties.
+ * Call `app.listen(port)` (main.ts does; tests listen on port 0).
+ */
+export async function createApiApp(options: ApiAppOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule, {
+    bodyParser: true,
+    rawBody: false,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  app.useBodyParser('json', { limit: MAX_REQUEST_BODY_BYTES });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  return app;
+}

@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { MAX_EVENT_PAYLOAD_BYTES, ShieldRedisModule, redisUrlFrom, routes } from '@app/contracts';
+import { RedisStreamsModule } from '@app/redis-streams';
+import { ConsumerServers } from './consumer-servers';
+import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { IngestionEventsPublisher } from './ingestion/ingestion-events.publisher';
+import { IngestionHandler } from './ingestion/ingestion.handler';
+import { IngestionService } from './ingestion/ingestion.service';
+import { EventCountsController } from './metrics/event-counts.controller';
+import { EventCountsHandler } from './metrics/event-counts.handler';
+import { EventCountsService } from './metrics/event-counts.service';
+import { CONSUMER_EVENTS_CLIENT } from './transports';
+
+/**
+ * The consumer app: the `lightrag-workers` and `metrics-collector` handlers (bound to their servers by transport id,
+ * see create-consumer-app.ts), the client that writes the workers' lifecycle events, and HTTP health and counts.
+ */
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true }),
+    ShieldRedisModule,
+    RedisStreamsModule.forRootAsync({
+      name: CONSUMER_EVENTS_CLIENT,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => ({
+        url: redisUrlFrom(config),
+        routes,
+        source: 'consumer',
+        maxPayloadBytes: MAX_EVENT_PAYLOAD_BYTES,
+      }),
+    }),
+  ],
+  controllers: [IngestionHandler, EventCountsHandler, EventCountsController, HealthController],
+  providers: [IngestionService, IngestionEventsPublisher, EventCountsService, HealthService, ConsumerServers],
+})
+export class ConsumerModule {}

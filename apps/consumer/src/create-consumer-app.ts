@@ -1,0 +1,64 @@
+import { LogLevel, LoggerService } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import {
+  LIGHTRAG_WORKERS_GROUP,
+  MAX_EVENT_PAYLOAD_BYTES,
+  METRICS_COLLECTOR_GROUP,
+  redisUrlFrom,
+  routes,
+} from '@app/contracts';
+import { RedisStreamsServerOptions, ServerRedisStreams } from '@app/redis-streams';
+import { ConsumerModule } from './consumer.module';
+import { ConsumerServers } from './consumer-servers';
+import { METRICS, WORKERS } from './transports';
+
+/** Options of {@link createConsumerApp}. */
+export interface ConsumerAppOptions {
+  /** Nest logger; default Nest's console logger. `false` silences it (tests). */
+  logger?: LoggerService | LogLevel[] | false;
+  /** XREADGROUP BLOCK of both servers (ms); default the transport's. */
+  blockMs?: number;
+}
+
+/** The consumer app and its two Redis Streams servers. */
+export interface ConsumerApp {
+  app: NestExpressApplication;
+  /** Group `lightrag-workers`: handles `ingestion.requested` from the work queue. */
+  workers: ServerRedisStreams;
+  /** Group `metrics-collector`: counts every `ingestion.*` on the event bus. */
+  metrics: ServerRedisStreams;
+}
+
+/**
+ * Creates the consumer (a hybrid app) with both servers connected but not started: call
+ * `app.startAllMicroservices()` then `app.listen(port)` (main.ts does; tests do the same on port 0).
+ * Config: `REDIS_URL`, `CONSUMER_NAME` (default unique per process: `host-pid-random`).
+ *
+ * Both groups start from id `0` when they are created for the first time, so requests queued before the very
+ * first worker started are processed, not skipped (existing groups resume where they were).
+ */
+export async function createConsumerApp(options: ConsumerAppOptions = {}): Promise<ConsumerApp> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    ConsumerModule,
+    options.logger === undefined ? {} : { logger: options.logger },
+  );
+  const config = app.get(ConfigService);
+  const base: Omit<RedisStreamsServerOptions, 'group'> = {
+    url: redisUrlFrom(config),
+    routes,
+    consumer: config.get<string>('CONSUMER_NAME') || undefined,
+    startId: '0',
+    blockMs: options.blockMs,
+    maxPayloadBytes: MAX_EVENT_PAYLOAD_BYTES,
+  };
+  const workers = new ServerRedisStreams({ ...base, group: LIGHTRAG_WORKERS_GROUP, transportId: WORKERS });
+  const metrics = new ServerRedisStreams({ ...base, group: METRICS_COLLECTOR_GROUP, transportId: METRICS });
+  const registry = app.get(ConsumerServers);
+  for (const server of [workers, metrics]) {
+    registry.register(server);
+    app.connectMicroservice({ strategy: server });
+  }
+  return { app, workers, metrics };
+}

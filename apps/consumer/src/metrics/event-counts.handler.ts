@@ -1,0 +1,18 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern } from '@nestjs/microservices';
+import { INGESTION_ANY } from '@app/contracts';
+import { RedisStreamsContext } from '@app/redis-streams';
+import { METRICS } from '../transports';
+import { EventCountsService } from './event-counts.service';
+
+/** `metrics-collector`: counts every `ingestion.*` event on the event bus, whoever wrote it. */
+@Controller()
+export class EventCountsHandler {
+  constructor(private readonly counts: EventCountsService) {}
+
+  /** One event of any `ingestion.*` type (the type is the pattern it was dispatched on). */
+  @EventPattern(INGESTION_ANY, METRICS)
+  count(@Ctx() ctx: RedisStreamsContext): Promise<void> {
+    return this.counts.increment(ctx.getPattern());
+  }
+}
