@@ -1,5 +1,8 @@
-import { spawn } from 'node:child_process';
-import { freePort, hasRedisServerBinary, redisAnswers } from './redis-server';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, hasRedisServerBinary, portOpen, redisAnswers } from './redis-server';
 import { waitFor } from './wait';
 
 /**
@@ -16,21 +19,33 @@ export default async function globalSetup(): Promise<void> {
   }
   if (hasRedisServerBinary()) {
     const port = await freePort();
-    const child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-        detached: false,
-      },
-    );
+    // Daemonized with a pid file: no child handle keeps the test runner alive after the run.
+    const pidFile = join(tmpdir(), `nrs-test-redis-${port}.pid`);
+    execFileSync('redis-server', [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'yes',
+      '--pidfile',
+      pidFile,
+      '--logfile',
+      '',
+    ]);
     const url = `redis://127.0.0.1:${port}`;
-    await waitFor(() => redisAnswers(url), `spawned redis-server on ${port}`, 10_000, 50);
+    await waitFor(() => portOpen(port), `spawned redis-server on ${port}`, 10_000, 20);
+    await waitFor(() => redisAnswers(url), `spawned redis-server on ${port} to answer`, 10_000, 50);
     process.env.REDIS_URL = url;
-    (globalThis as { __redisTestTeardown?: () => Promise<void> }).__redisTestTeardown = () => {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGKILL');
-      return exited;
+    (globalThis as { __redisTestTeardown?: () => Promise<void> }).__redisTestTeardown = async () => {
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      process.kill(pid, 'SIGKILL');
+      await waitFor(async () => !(await portOpen(port)), 'the test redis-server to stop', 10_000, 20);
+      rmSync(pidFile, { force: true });
     };
     return;
   }

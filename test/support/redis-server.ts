@@ -1,6 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -18,6 +18,18 @@ export async function redisAnswers(url: string): Promise<boolean> {
   } finally {
     probe.disconnect();
   }
+}
+
+/** True when something accepts TCP connections on the loopback port (no Redis client, no timers left behind). */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** True when a `redis-server` binary is on the PATH. */
@@ -86,7 +98,8 @@ export class PrivateRedis {
       ...(this.options.args ?? []),
     ];
     this.child = spawn('redis-server', args, { stdio: 'ignore' });
-    await waitFor(() => this.ping(), `redis-server on port ${this.port}`, 10_000, 50);
+    await waitFor(() => portOpen(this.port), `redis-server on port ${this.port}`, 10_000, 20);
+    await waitFor(() => this.ping(), `redis-server on port ${this.port} to answer`, 10_000, 50);
   }
 
   /** SIGKILL: no shutdown, no final save. */
