@@ -6,7 +6,7 @@ import {
   RedisCommandError,
   RedisStreamsError,
 } from '@app/redis-streams';
-import { GateProxy } from '../support/gate-proxy';
+import { RedisProxy } from '../support/redis-proxy';
 import { uniqueName } from '../support/names';
 import { PrivateRedis } from '../support/redis-server';
 
@@ -43,7 +43,7 @@ describe('ClientRedisStreams', () => {
   it('concurrent emits are pipelined: all of them are on the wire before the first reply', async () => {
     const stream = uniqueName('pipeline');
     const port = Number(new URL(process.env.REDIS_URL as string).port || 6379);
-    const proxy = await GateProxy.start(port);
+    const proxy = await RedisProxy.start(port);
     const client = new ClientRedisStreams({ url: `redis://127.0.0.1:${proxy.port}` });
     try {
       await client.connect();

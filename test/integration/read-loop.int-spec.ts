@@ -1,0 +1,127 @@
+import { Redis } from 'ioredis';
+import { lastValueFrom } from 'rxjs';
+import { ClientRedisStreams, RedisStreamsContext } from '@app/redis-streams';
+import { uniqueName } from '../support/names';
+import { TestConsumer, eventController, startConsumer } from '../support/nest';
+import { RedisProxy } from '../support/redis-proxy';
+import { waitFor } from '../support/wait';
+
+describe('read loop: prefetch bound, batched acks, shutdown deadline, lost replies', () => {
+  const url = process.env.REDIS_URL as string;
+  const redis = new Redis(url);
+  const client = new ClientRedisStreams();
+  let consumer: TestConsumer | undefined;
+  let proxy: RedisProxy | undefined;
+  let stream: string | undefined;
+
+  afterEach(async () => {
+    await consumer?.close();
+    await proxy?.close();
+    if (stream) {
+      await redis.del(stream);
+    }
+    consumer = undefined;
+    proxy = undefined;
+  });
+  afterAll(async () => {
+    await client.close();
+    redis.disconnect();
+  });
+
+  const emit = (pattern: string, data: unknown): Promise<string> =>
+    lastValueFrom(client.emit<string>(pattern, data));
+
+  it('never holds more unfinished entries than `concurrency`: reads ask only for free slots', async () => {
+    const pattern = (stream = uniqueName('prefetch'));
+    let running = 0;
+    let maxRunning = 0;
+    let maxUnfinished = 0;
+    let handled = 0;
+    consumer = await startConsumer(
+      [
+        eventController(pattern, async () => {
+          running++;
+          maxRunning = Math.max(maxRunning, running);
+          // Entries read but not finished yet: a reader that asked for more than its free slots would show them here.
+          const stats = consumer?.server.getStats();
+          maxUnfinished = Math.max(
+            maxUnfinished,
+            (stats?.received ?? 0) - (stats?.handled ?? 0) - (stats?.failed ?? 0),
+          );
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          running--;
+          handled++;
+        }),
+      ],
+      { group: 'g', concurrency: 3, batchSize: 100 },
+    );
+    await Promise.all(Array.from({ length: 30 }, (_, n) => emit(pattern, { n })));
+    await waitFor(() => handled === 30, '30 handled');
+    expect(maxRunning).toBe(3);
+    expect(maxUnfinished).toBe(3);
+  });
+
+  it('acknowledges in batches, not one XACK per entry', async () => {
+    const pattern = (stream = uniqueName('acks'));
+    const port = Number(new URL(url).port || 6379);
+    proxy = await RedisProxy.start(port);
+    consumer = await startConsumer([eventController(pattern, () => undefined)], {
+      url: proxy.url,
+      group: 'g',
+    });
+    proxy.count('xack');
+    await Promise.all(Array.from({ length: 300 }, (_, n) => emit(pattern, { n })));
+    await waitFor(() => consumer?.server.getStats().acked === 300, '300 acked');
+    expect(((await redis.xpending(pattern, 'g')) as [number])[0]).toBe(0);
+    expect(proxy.sent('xack')).toBeGreaterThan(0);
+    expect(proxy.sent('xack')).toBeLessThanOrEqual(30);
+  });
+
+  it('close() gives up on a handler that outlives shutdownTimeoutMs and leaves its entry pending', async () => {
+    const pattern = (stream = uniqueName('deadline'));
+    let release: () => void = () => undefined;
+    let started = false;
+    let finished = false;
+    consumer = await startConsumer(
+      [
+        eventController(pattern, async () => {
+          started = true;
+          await new Promise<void>((resolve) => (release = resolve));
+          finished = true;
+        }),
+      ],
+      { group: 'g', shutdownTimeoutMs: 300 },
+    );
+    const id = await emit(pattern, { slow: true });
+    await waitFor(() => started, 'the handler to start');
+    let closed = false;
+    const closing = consumer.close().then(() => (closed = true));
+    consumer = undefined;
+    await waitFor(() => closed, 'close() to return after its deadline', 10_000);
+    expect(finished).toBe(false);
+    const pending = (await redis.xpending(pattern, 'g', '-', '+', 10)) as Array<[string]>;
+    expect(pending.map(([entryId]) => entryId)).toEqual([id]);
+    release();
+    await closing;
+  });
+
+  it('a lost XREADGROUP reply: after the reconnect the consumer re-reads its own PEL and handles the entry', async () => {
+    const pattern = (stream = uniqueName('lost-reply'));
+    const port = Number(new URL(url).port || 6379);
+    proxy = await RedisProxy.start(port);
+    const seen: RedisStreamsContext[] = [];
+    consumer = await startConsumer([eventController(pattern, (_data, ctx) => void seen.push(ctx))], {
+      url: proxy.url,
+      group: 'g',
+      maxReconnectDelayMs: 100,
+    });
+    const marker = `marker-${pattern}`;
+    proxy.dropReplyContaining(marker);
+    const id = await emit(pattern, { marker });
+    await waitFor(() => seen.length === 1, 'the entry whose delivery was lost to be handled', 15_000);
+    expect(proxy.droppedReplies).toBe(1);
+    expect(seen[0].getEntryId()).toBe(id);
+    expect(seen[0].getDeliveryCount()).toBe(2);
+    await waitFor(async () => ((await redis.xpending(pattern, 'g')) as [number])[0] === 0, 'the ack');
+  });
+});
