@@ -5,7 +5,6 @@ import type { Redis } from 'ioredis';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { REDIS_STREAMS_TRANSPORT } from '../constants';
 import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
-import { BadEntryError } from '../errors/bad-entry.error';
 import { describeError } from '../errors/describe-error';
 import { RedisStreamsError } from '../errors/redis-streams.error';
 import { redactUrl } from '../options/connection-options';
@@ -15,17 +14,14 @@ import {
   resolveServerOptions,
 } from '../options/server-options';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
-import { RawEntry } from '../redis/stream-replies';
 import { StreamRouter } from '../routing/stream-router';
-import { DecodedEntry, decodeEntry } from '../serialization/entry-decoder';
 import { AckBatcher } from './ack-batcher';
+import { DispatchCounters, EntryDispatcher } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
-import { HandlerTable } from './handler-table';
 import { InFlight, entryKey } from './in-flight';
+import { HandlerTable } from './handler-table';
 import { RedisStreamsServerEvents, RedisStreamsServerStats, RedisStreamsStatus } from './server-types';
 import { StreamReader } from './stream-reader';
-
-type Counters = Omit<RedisStreamsServerStats, 'inFlight' | 'pendingAcks'>;
 
 /**
  * Nest transport strategy that consumes Redis Streams with a consumer group, at least once:
@@ -44,7 +40,7 @@ export class ServerRedisStreams
   private readonly router: StreamRouter;
   private readonly inFlight: InFlight;
   private readonly events = new EventEmitter();
-  private readonly counters: Counters = {
+  private readonly counters: DispatchCounters = {
     received: 0,
     handled: 0,
     failed: 0,
@@ -60,6 +56,7 @@ export class ServerRedisStreams
   private reader: StreamReader | undefined;
   private acks: AckBatcher | undefined;
   private closing: Promise<void> | undefined;
+  private lastStatus: RedisStreamsStatus | undefined;
 
   constructor(options: RedisStreamsServerOptions) {
     super();
@@ -120,7 +117,9 @@ export class ServerRedisStreams
     packet: ReadPacket,
     context: RedisStreamsContext,
   ): Promise<void> {
-    const handler = this.table?.resolve(context.getStream(), pattern) ?? this.getHandlerByPattern(pattern);
+    const handler = this.table
+      ? this.table.resolve(context.getStream(), pattern)
+      : this.getHandlerByPattern(pattern);
     if (!handler) {
       throw new RedisStreamsError(`no handler for "${pattern}"`);
     }
@@ -146,7 +145,7 @@ export class ServerRedisStreams
 
   private async start(): Promise<void> {
     const { options } = this;
-    this._status$.next('connecting');
+    this.setStatus('connecting');
     this.table = new HandlerTable(this.messageHandlers, this.router);
     for (const pattern of this.table.ignored) {
       this.logger.warn(
@@ -176,7 +175,7 @@ export class ServerRedisStreams
       },
       options.maxReconnectDelayMs,
     );
-    this._status$.next('connected');
+    this.setStatus('connected');
     if (streams.length === 0) {
       this.logger.warn(`group ${options.group}: no event handlers bound to this server, nothing to read`);
       return;
@@ -185,6 +184,18 @@ export class ServerRedisStreams
       `group ${options.group}, consumer ${options.consumer}: reading ${streams.join(', ')} on ${redactUrl(options.url)}`,
     );
     const acks = this.acks;
+    const dispatcher = new EntryDispatcher({
+      group: options.group,
+      consumer: options.consumer,
+      limits: options,
+      table: this.table,
+      acks,
+      inFlight: this.inFlight,
+      counters: this.counters,
+      events: this.events,
+      logger: this.logger,
+      runHandler: (pattern, packet, context) => this.handleEvent(pattern, packet, context),
+    });
     this.reader = new StreamReader({
       blocking: this.blocking,
       commands,
@@ -197,10 +208,10 @@ export class ServerRedisStreams
       inFlight: this.inFlight,
       logger: this.logger,
       isSettling: (stream, id) => this.inFlight.has(entryKey(stream, id)) || acks.has(stream, id),
-      onEntries: (stream, entries, deliveries) => this.dispatch(stream, entries, deliveries),
+      onEntries: (stream, entries, deliveries) => dispatcher.dispatch(stream, entries, deliveries),
       beforePelRead: () => acks.flush(),
       healGroups: () => ensureGroups(commands, streams, options.group, '0'),
-      onHealth: (connected) => this._status$.next(connected ? 'connected' : 'reconnecting'),
+      onHealth: (connected) => this.setStatus(connected ? 'connected' : 'reconnecting'),
     });
     void this.reader.start();
   }
@@ -215,91 +226,6 @@ export class ServerRedisStreams
     return connection;
   }
 
-  private dispatch(stream: string, entries: RawEntry[], deliveries?: Map<string, number>): void {
-    for (const entry of entries) {
-      const key = entryKey(stream, entry.id);
-      this.inFlight.add(key);
-      this.counters.received++;
-      void this.process(stream, entry, deliveries?.get(entry.id) ?? 1).finally(() =>
-        this.inFlight.delete(key),
-      );
-    }
-  }
-
-  private async process(stream: string, entry: RawEntry, deliveryCount: number): Promise<void> {
-    const { options } = this;
-    const table = this.table as HandlerTable;
-    const acks = this.acks as AckBatcher;
-    const route = table.route(stream);
-    let decoded: DecodedEntry;
-    try {
-      decoded = decodeEntry(entry.fields, route, options);
-    } catch (error) {
-      this.reject(
-        stream,
-        entry.id,
-        error instanceof BadEntryError ? error : new BadEntryError('invalid-json', describeError(error)),
-      );
-      return;
-    }
-    if (!table.resolve(stream, decoded.pattern)) {
-      if (route.shared) {
-        this.counters.skipped++;
-        acks.add(stream, entry.id);
-      } else {
-        this.counters.rejected++;
-        this.logger.warn(
-          `${stream} ${entry.id}: no handler for type "${decoded.pattern}"; entry left pending`,
-        );
-        this.events.emit('rejected', { stream, id: entry.id, reason: 'no-handler' });
-      }
-      return;
-    }
-    const context = new RedisStreamsContext([
-      stream,
-      entry.id,
-      options.group,
-      options.consumer,
-      deliveryCount,
-      decoded.headers,
-      decoded.extras,
-      decoded.pattern,
-      decoded.eventId,
-      decoded.timestamp,
-    ]);
-    try {
-      await this.handleEvent(decoded.pattern, { pattern: decoded.pattern, data: decoded.data }, context);
-    } catch (error) {
-      this.counters.failed++;
-      this.logger.warn(
-        `${stream} ${entry.id} "${decoded.pattern}" failed on delivery ${deliveryCount}; left pending: ${describeError(error)}`,
-      );
-      this.events.emit('handler-failed', {
-        stream,
-        id: entry.id,
-        pattern: decoded.pattern,
-        deliveryCount,
-        error,
-      });
-      return;
-    }
-    this.counters.handled++;
-    acks.add(stream, entry.id);
-  }
-
-  private reject(stream: string, id: string, error: BadEntryError): void {
-    if (error.reason === 'deleted') {
-      // Nothing left to handle; acknowledging removes the dangling PEL slot.
-      this.counters.deletedWhilePending++;
-      this.logger.warn(`${stream} ${id}: entry was deleted while pending; removed from the PEL`);
-      this.acks?.add(stream, id);
-      return;
-    }
-    this.counters.rejected++;
-    this.logger.warn(`${stream} ${id}: bad entry (${error.reason}: ${error.message}); entry left pending`);
-    this.events.emit('rejected', { stream, id, reason: error.reason });
-  }
-
   private async shutdown(): Promise<void> {
     await this.reader?.stop();
     const drained = await this.inFlight.waitForIdle(this.options.shutdownTimeoutMs);
@@ -312,7 +238,15 @@ export class ServerRedisStreams
     await this.acks?.flush();
     this.acks?.stop();
     await this.closeConnections();
-    this._status$.next('disconnected');
+    this.setStatus('disconnected');
+  }
+
+  /** Publishes a status change (repeats of the same status are not published). */
+  private setStatus(status: RedisStreamsStatus): void {
+    if (status !== this.lastStatus) {
+      this.lastStatus = status;
+      this._status$.next(status);
+    }
   }
 
   private async closeConnections(): Promise<void> {
