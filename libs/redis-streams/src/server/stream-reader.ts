@@ -1,7 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { describeError, redisErrorCode } from '../errors/describe-error';
-import { RawEntry, parsePendingReply, parseReadReply } from '../redis/stream-replies';
+import { RawEntry, StreamBatch, parsePendingReply, parseReadReply } from '../redis/stream-replies';
 import { InFlight } from './in-flight';
 
 /** What the reader needs from the server around it. */
@@ -95,21 +95,12 @@ export class StreamReader {
         if (this.stopping) {
           break;
         }
-        const reply = await deps.blocking.callBuffer(
-          'XREADGROUP',
-          'GROUP',
-          deps.group,
-          deps.consumer,
-          'COUNT',
-          Math.max(1, Math.min(deps.batchSize, deps.inFlight.free())),
-          'BLOCK',
+        const batches = await this.read(
+          deps.streams,
+          deps.streams.map(() => '>'),
           deps.blockMs,
-          'STREAMS',
-          ...deps.streams,
-          ...deps.streams.map(() => '>'),
         );
-        this.succeeded();
-        for (const batch of parseReadReply(reply)) {
+        for (const batch of batches) {
           deps.onEntries(batch.stream, batch.entries);
         }
       } catch (error) {
@@ -131,19 +122,7 @@ export class StreamReader {
         if (this.stopping) {
           return;
         }
-        const reply = await deps.blocking.callBuffer(
-          'XREADGROUP',
-          'GROUP',
-          deps.group,
-          deps.consumer,
-          'COUNT',
-          Math.max(1, Math.min(deps.batchSize, deps.inFlight.free())),
-          'STREAMS',
-          stream,
-          cursor,
-        );
-        this.succeeded();
-        const entries = parseReadReply(reply)[0]?.entries ?? [];
+        const entries = (await this.read([stream], [cursor]))[0]?.entries ?? [];
         if (entries.length === 0) {
           break;
         }
@@ -154,6 +133,26 @@ export class StreamReader {
         }
       }
     }
+  }
+
+  /** One XREADGROUP for at most the free in-flight slots; `blockMs` only for `>` reads. */
+  private async read(streams: readonly string[], ids: string[], blockMs?: number): Promise<StreamBatch[]> {
+    const { deps } = this;
+    const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
+    const reply = await deps.blocking.callBuffer(
+      'XREADGROUP',
+      'GROUP',
+      deps.group,
+      deps.consumer,
+      'COUNT',
+      Math.max(1, Math.min(deps.batchSize, deps.inFlight.free())),
+      ...block,
+      'STREAMS',
+      ...streams,
+      ...ids,
+    );
+    this.succeeded();
+    return parseReadReply(reply);
   }
 
   private async deliveryCounts(stream: string, entries: RawEntry[]): Promise<Map<string, number>> {
