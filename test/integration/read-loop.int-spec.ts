@@ -94,6 +94,7 @@ describe('read loop: prefetch bound, batched acks, shutdown deadline, lost repli
     );
     const id = await emit(pattern, { slow: true });
     await waitFor(() => started, 'the handler to start');
+    const server = consumer.server;
     let closed = false;
     const closing = consumer.close().then(() => (closed = true));
     consumer = undefined;
@@ -101,8 +102,13 @@ describe('read loop: prefetch bound, batched acks, shutdown deadline, lost repli
     expect(finished).toBe(false);
     const pending = (await redis.xpending(pattern, 'g', '-', '+', 10)) as Array<[string]>;
     expect(pending.map(([entryId]) => entryId)).toEqual([id]);
+    // The handler finishing after close() does not start acknowledging on a closed connection: it stays pending.
     release();
     await closing;
+    await waitFor(() => finished, 'the late handler to finish');
+    await waitFor(() => server.getStats().handled === 1, 'the late success to be counted');
+    expect(server.getStats()).toMatchObject({ acked: 0, pendingAcks: 0 });
+    expect(((await redis.xpending(pattern, 'g')) as [number])[0]).toBe(1);
   });
 
   it('a lost XREADGROUP reply: after the reconnect the consumer re-reads its own PEL and handles the entry', async () => {

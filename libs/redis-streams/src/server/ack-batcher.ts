@@ -17,6 +17,7 @@ export class AckBatcher {
   private flushing: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private stopped = false;
 
   constructor(
     private readonly connection: Redis,
@@ -37,6 +38,11 @@ export class AckBatcher {
   }
 
   add(stream: string, id: string): void {
+    if (this.stopped) {
+      // A handler that finished after close(): its connection is gone, the entry stays pending for a re-read.
+      this.logger.warn(`${stream} ${id} finished after shutdown; left pending`);
+      return;
+    }
     const key = entryKey(stream, id);
     if (this.queuedKeys.has(key)) {
       return;
@@ -73,8 +79,9 @@ export class AckBatcher {
     }
   }
 
-  /** Stops retrying in the background (on close). */
+  /** Stops acknowledging (on close, after the last flush): later adds are refused, retries end. */
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }
@@ -116,7 +123,7 @@ export class AckBatcher {
   }
 
   private scheduleRetry(): void {
-    if (this.retryTimer) {
+    if (this.retryTimer || this.stopped) {
       return;
     }
     const delay = Math.min(this.maxRetryDelayMs, 100 * 2 ** Math.min(this.failures, 10));
