@@ -1,0 +1,110 @@
+import { InvalidOptionsError } from '../errors/redis-streams.error';
+import { assertInteger } from './connection-options';
+
+/** How the wait before a retry grows. */
+export interface BackoffOptions {
+  /** `exponential`: base × factor^(failures − 1), capped at `maxMs`; `fixed`: always `baseMs`. */
+  type?: 'exponential' | 'fixed';
+  /** First delay (ms). Default 1000. */
+  baseMs?: number;
+  /** Growth per failure (exponential). Default 2. */
+  factor?: number;
+  /** Longest delay (ms). Default 60000. */
+  maxMs?: number;
+  /** `full`: a random delay from 0 to the computed one (spreads a thundering herd); `none`: exactly it. Default full. */
+  jitter?: 'full' | 'none';
+}
+
+/** Per-handler delivery policy; module defaults come from the server's `delivery` option. */
+export interface DeliveryPolicyOptions {
+  /** Deliveries (first + retries + crash redeliveries) before an entry is dead-lettered. Default 5. */
+  maxDeliveries?: number;
+  backoff?: BackoffOptions;
+  /** A handler still running after this long counts as failed (its late result is ignored). Default: no limit. */
+  handlerTimeoutMs?: number;
+}
+
+/** A policy with every default applied. */
+export interface DeliveryPolicy {
+  maxDeliveries: number;
+  backoff: Required<BackoffOptions>;
+  handlerTimeoutMs: number | undefined;
+}
+
+/** Defaults of the delivery policy, in one place. */
+export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
+  maxDeliveries: 5,
+  backoff: { type: 'exponential', baseMs: 1000, factor: 2, maxMs: 60_000, jitter: 'full' },
+  handlerTimeoutMs: undefined,
+};
+
+/** The key under which a handler's policy rides in `@EventPattern(pattern, extras)`. */
+export const POLICY_EXTRAS_KEY = 'redisStreams';
+
+/**
+ * Typed extras for `@EventPattern`: `@EventPattern('order.created', deliveryPolicy({ maxDeliveries: 3 }))`.
+ * Nest keeps extras on the handler, so the policy travels with it (no parallel registry).
+ */
+export function deliveryPolicy(policy: DeliveryPolicyOptions): {
+  [POLICY_EXTRAS_KEY]: DeliveryPolicyOptions;
+} {
+  return { [POLICY_EXTRAS_KEY]: policy };
+}
+
+/** Merges `override` over `base` and validates the result; `where` names the source in errors. */
+export function resolveDeliveryPolicy(
+  base: DeliveryPolicy,
+  override: DeliveryPolicyOptions | undefined,
+  where: string,
+): DeliveryPolicy {
+  if (override === undefined) {
+    return base;
+  }
+  if (override === null || typeof override !== 'object') {
+    throw new InvalidOptionsError(`${where}: delivery policy must be an object`);
+  }
+  const backoff = { ...base.backoff, ...definedOnly(override.backoff ?? {}) };
+  const policy: DeliveryPolicy = {
+    maxDeliveries: override.maxDeliveries ?? base.maxDeliveries,
+    backoff,
+    handlerTimeoutMs: override.handlerTimeoutMs ?? base.handlerTimeoutMs,
+  };
+  assertInteger(`${where}.maxDeliveries`, policy.maxDeliveries, 1, 1000);
+  assertInteger(`${where}.backoff.baseMs`, backoff.baseMs, 0);
+  assertInteger(`${where}.backoff.maxMs`, backoff.maxMs, backoff.baseMs);
+  if (!(backoff.factor >= 1) || !Number.isFinite(backoff.factor)) {
+    throw new InvalidOptionsError(`${where}.backoff.factor must be a number ≥ 1`);
+  }
+  if (backoff.type !== 'exponential' && backoff.type !== 'fixed') {
+    throw new InvalidOptionsError(`${where}.backoff.type must be exponential or fixed`);
+  }
+  if (backoff.jitter !== 'full' && backoff.jitter !== 'none') {
+    throw new InvalidOptionsError(`${where}.backoff.jitter must be full or none`);
+  }
+  if (policy.handlerTimeoutMs !== undefined) {
+    assertInteger(`${where}.handlerTimeoutMs`, policy.handlerTimeoutMs, 1);
+  }
+  return policy;
+}
+
+/**
+ * The wait before the next delivery after `failures` failed deliveries (1 after the first failure).
+ * `random` is injectable for tests.
+ */
+export function backoffDelay(
+  backoff: Required<BackoffOptions>,
+  failures: number,
+  random = Math.random,
+): number {
+  const exponent = Math.max(0, failures - 1);
+  const computed =
+    backoff.type === 'fixed'
+      ? backoff.baseMs
+      : Math.min(backoff.maxMs, backoff.baseMs * backoff.factor ** exponent);
+  const capped = Math.min(backoff.maxMs, computed);
+  return Math.round(backoff.jitter === 'full' ? random() * capped : capped);
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
