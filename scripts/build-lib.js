@@ -140,7 +140,8 @@ function verify(manifest) {
     }
     const specifiers = [
       ...text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g),
-      ...text.matchAll(/\b(?:from|import)\s*\(?\s*["']([^"']+)["']/g),
+      // `from '…'` and `import('…')` in declarations; not method calls such as `Buffer.from('…')`.
+      ...text.matchAll(/(?<![.\w$])(?:from|import)\s*\(?\s*["']([^"']+)["']/g),
     ].map((match) => match[1]);
     for (const specifier of specifiers) {
       if (specifier.startsWith('.')) {

@@ -130,7 +130,7 @@ describe('entries written by other producers (seed formats) with redis-cli', () 
 
   it('an unknown type or a bad entry on a single-pattern stream neither crashes nor stalls the loop', async () => {
     const stream = uniqueName('single');
-    streams.push(stream);
+    streams.push(stream, `{${stream}}:dlq`);
     const seen: unknown[] = [];
     consumer = await startConsumer([eventController(stream, (data) => void seen.push(data))], {
       group: 'g',
@@ -141,9 +141,14 @@ describe('entries written by other producers (seed formats) with redis-cli', () 
     redisCli('XADD', stream, '*', 'type', stream, 'data', '{"n": 1}');
     await waitFor(() => seen.length === 1, 'the valid entry after the bad ones handled');
     expect(seen).toEqual([{ n: 1 }]);
-    expect(consumer.server.getStats().rejected).toBe(2);
-    // Not acknowledged without a record: both stay visible in the PEL (the dead-letter stream comes with retries).
-    const pending = (await redis.xpending(stream, 'g', '-', '+', 10)) as Array<[string]>;
-    expect(pending.map(([id]) => id).sort()).toEqual([unknown, notJson].sort());
+    // Never acknowledged without a record: both are in the dead-letter stream with their reason.
+    await waitFor(() => consumer?.server.getStats().deadLettered === 2, 'both dead-lettered');
+    const records = (await redis.xrange(`{${stream}}:dlq`, '-', '+')).map(([, fields]) => fields);
+    const field = (fields: string[], name: string): string => fields[fields.indexOf(name) + 1];
+    expect(records.map((fields) => [field(fields, 'dlq_original_id'), field(fields, 'dlq_reason')])).toEqual([
+      [unknown, 'no-handler'],
+      [notJson, 'invalid-json'],
+    ]);
+    expect(((await redis.xpending(stream, 'g')) as [number])[0]).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 export { ServerRedisStreams } from './server/server-redis-streams';
 export type {
+  DeadLetteredEntry,
   HandlerFailure,
   RedisStreamsServerEvents,
   RedisStreamsServerStats,
@@ -21,6 +22,9 @@ export type {
   RedisStreamsOptionsFactory,
 } from './module/redis-streams-module.options';
 export { DEFAULT_SERVER_OPTIONS } from './options/server-options';
+export { DEFAULT_DELIVERY_POLICY, deliveryPolicy } from './options/delivery-policy';
+export type { BackoffOptions, DeliveryPolicy, DeliveryPolicyOptions } from './options/delivery-policy';
+export { StreamKeys } from './redis/stream-keys';
 export type { RedisStreamsServerOptions, ResolvedServerOptions } from './options/server-options';
 export { DEFAULT_CLIENT_OPTIONS } from './options/client-options';
 export type { RedisStreamsClientOptions, ResolvedClientOptions } from './options/client-options';
@@ -30,6 +34,9 @@ export type { RedisConnectionOptions } from './options/connection-options';
 export { REDIS_STREAMS_TRANSPORT } from './constants';
 export { ENVELOPE_FIELDS } from './serialization/envelope';
 export { UnrecoverableEventError } from './errors/unrecoverable-event.error';
+export type { UnrecoverablePayload } from './errors/unrecoverable-event.error';
+export { redisStreamsValidationExceptionFactory } from './errors/validation-exception-factory';
+export type { FailureReason } from './errors/failure';
 export { BadEntryError } from './errors/bad-entry.error';
 export type { BadEntryReason } from './errors/bad-entry.error';
 export {

@@ -1,7 +1,36 @@
-import { RedisStreamsError } from './redis-streams.error';
+import { RpcException } from '@nestjs/microservices';
+
+/** The payload Nest's RPC exception filter passes on for an {@link UnrecoverableEventError}. */
+export interface UnrecoverablePayload {
+  status: 'error';
+  message: string;
+  unrecoverable: true;
+  /** `unrecoverable`, or `validation` for DTO validation failures. */
+  reason: 'unrecoverable' | 'validation';
+  /** Validation constraints that failed, as `property.constraint` (names only, never values). */
+  constraints?: string[];
+  /** The exception itself, so the dead-letter record keeps its class and stack. */
+  exception: Error;
+}
 
 /**
- * Throw this from a handler when retrying cannot help (the event is wrong, not the moment).
- * The transport treats it as a permanent failure.
+ * Throw this from a handler when retrying cannot help (the event is wrong, not the moment): the entry is
+ * dead-lettered at once. It is an RpcException so it passes Nest's RPC exception filter with its marker intact.
  */
-export class UnrecoverableEventError extends RedisStreamsError {}
+export class UnrecoverableEventError extends RpcException {
+  constructor(
+    message: string,
+    details: { reason?: 'unrecoverable' | 'validation'; constraints?: string[] } = {},
+  ) {
+    const payload: Omit<UnrecoverablePayload, 'exception'> & { exception?: Error } = {
+      status: 'error',
+      message,
+      unrecoverable: true,
+      reason: details.reason ?? 'unrecoverable',
+      constraints: details.constraints,
+    };
+    super(payload);
+    payload.exception = this;
+    this.name = 'UnrecoverableEventError';
+  }
+}

@@ -19,6 +19,11 @@ export interface StreamRoute {
   patterns: string[];
   /** How entries are decoded. Default `envelope`. */
   codec?: EntryCodec;
+  /**
+   * Shared streams only: what this service does with types it has no handler for. `skip` (default): acknowledge
+   * and count them (they are other services' events); `dead-letter`: move them to the dead-letter stream.
+   */
+  unknownTypes?: 'skip' | 'dead-letter';
 }
 
 /** Pattern → stream routing, the same object for producers and consumers. */
@@ -36,6 +41,7 @@ export interface ResolvedRoute {
   codec: EntryCodec;
   /** Dispatch by `type`; types nobody here handles are someone else's. */
   shared: boolean;
+  unknownTypes: 'skip' | 'dead-letter';
 }
 
 /** Validates routes and fills defaults. */
@@ -69,6 +75,10 @@ export function resolveRoutes(routes: StreamRoute[] | undefined): ResolvedRoute[
       throw new InvalidOptionsError(`routes[${index}].codec must be envelope, flat or auto`);
     }
     const shared = route.patterns.length > 1 || route.patterns[0].endsWith('*');
-    return { stream: route.stream, patterns: [...route.patterns], codec, shared };
+    const unknownTypes = route.unknownTypes ?? 'skip';
+    if (unknownTypes !== 'skip' && unknownTypes !== 'dead-letter') {
+      throw new InvalidOptionsError(`routes[${index}].unknownTypes must be skip or dead-letter`);
+    }
+    return { stream: route.stream, patterns: [...route.patterns], codec, shared, unknownTypes };
   });
 }

@@ -2,6 +2,12 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { RedisConnectionOptions, assertInteger, resolveRedisUrl } from './connection-options';
+import {
+  DEFAULT_DELIVERY_POLICY,
+  DeliveryPolicy,
+  DeliveryPolicyOptions,
+  resolveDeliveryPolicy,
+} from './delivery-policy';
 import { RoutingOptions, resolveRoutes } from './routing-options';
 
 /** Options of {@link ServerRedisStreams}. Only `group` is required. */
@@ -26,6 +32,10 @@ export interface RedisStreamsServerOptions extends RedisConnectionOptions, Routi
   maxDepth?: number;
   /** Longest wait between attempts after a Redis error (ms). Default 5000. */
   maxReconnectDelayMs?: number;
+  /** Default delivery policy of every handler (a handler's `@EventPattern` extras override it). */
+  delivery?: DeliveryPolicyOptions;
+  /** How often the retry promoter looks for due retries (ms). Default 200. */
+  retryPollMs?: number;
   /**
    * Nest transport id of this server. Handlers declared with `@EventPattern(pattern, transportId)` are bound only
    * to the server with that id; handlers without one are bound to every server. Use it to run two groups in one app.
@@ -43,14 +53,15 @@ export const DEFAULT_SERVER_OPTIONS = {
   maxPayloadBytes: 1024 * 1024,
   maxDepth: 64,
   maxReconnectDelayMs: 5000,
+  retryPollMs: 200,
   streamPrefix: '',
 } as const;
 
 /** Server options with every default applied and every value checked. */
 export type ResolvedServerOptions = Required<
-  Omit<RedisStreamsServerOptions, 'transportId' | 'redis' | 'routes'>
+  Omit<RedisStreamsServerOptions, 'transportId' | 'redis' | 'routes' | 'delivery'>
 > &
-  Pick<RedisStreamsServerOptions, 'transportId' | 'redis' | 'routes'>;
+  Pick<RedisStreamsServerOptions, 'transportId' | 'redis' | 'routes'> & { delivery: DeliveryPolicy };
 
 /** A consumer name unique to this process: `host-pid-random`. */
 export function defaultConsumerName(): string {
@@ -69,6 +80,7 @@ export function resolveServerOptions(options: RedisStreamsServerOptions): Resolv
     ...stripUndefined(options),
     url: resolveRedisUrl(options.url),
     consumer: options.consumer ?? defaultConsumerName(),
+    delivery: resolveDeliveryPolicy(DEFAULT_DELIVERY_POLICY, options.delivery, 'delivery'),
   };
   if (resolved.consumer.trim() === '') {
     throw new InvalidOptionsError('consumer must not be empty');
@@ -83,6 +95,7 @@ export function resolveServerOptions(options: RedisStreamsServerOptions): Resolv
   assertInteger('maxPayloadBytes', resolved.maxPayloadBytes, 1, 512 * 1024 * 1024);
   assertInteger('maxDepth', resolved.maxDepth, 1, 1000);
   assertInteger('maxReconnectDelayMs', resolved.maxReconnectDelayMs, 1);
+  assertInteger('retryPollMs', resolved.retryPollMs, 10, 60_000);
   resolveRoutes(resolved.routes);
   return resolved;
 }

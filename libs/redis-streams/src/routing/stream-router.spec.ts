@@ -27,6 +27,7 @@ describe('StreamRouter', () => {
       patterns: ['order.created'],
       codec: 'envelope',
       shared: false,
+      unknownTypes: 'skip',
     });
     expect(() => router.streamFor('order.*')).toThrow(InvalidOptionsError);
   });

@@ -49,6 +49,12 @@ export class StreamRouter {
         `pattern "${pattern}" has a wildcard but no route carries it: add a route whose patterns include it`,
       );
     }
-    return { stream: `${this.prefix}${pattern}`, patterns: [pattern], codec: 'envelope', shared: false };
+    return {
+      stream: `${this.prefix}${pattern}`,
+      patterns: [pattern],
+      codec: 'envelope',
+      shared: false,
+      unknownTypes: 'skip',
+    };
   }
 }

@@ -9,13 +9,21 @@ const single: ResolvedRoute = {
   patterns: ['order.created'],
   codec: 'envelope',
   shared: false,
+  unknownTypes: 'skip',
 };
-const shared: ResolvedRoute = { stream: 'events', patterns: ['a', 'b'], codec: 'envelope', shared: true };
+const shared: ResolvedRoute = {
+  stream: 'events',
+  patterns: ['a', 'b'],
+  codec: 'envelope',
+  shared: true,
+  unknownTypes: 'skip',
+};
 const flat: ResolvedRoute = {
   stream: 'email.received',
   patterns: ['email.received'],
   codec: 'flat',
   shared: false,
+  unknownTypes: 'skip',
 };
 
 const raw = (...fields: Array<string | Buffer>): Buffer[] =>

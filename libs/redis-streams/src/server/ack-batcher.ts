@@ -25,6 +25,8 @@ export class AckBatcher {
     private readonly logger: LoggerService,
     private readonly onAcked: AckListener,
     private readonly maxRetryDelayMs: number,
+    /** Keys whose acknowledged entries are deleted too (a group's own retry lane: nobody else reads it). */
+    private readonly deleteAfterAck: (stream: string) => boolean = () => false,
   ) {}
 
   /** Ids waiting to be acknowledged. */
@@ -90,20 +92,28 @@ export class AckBatcher {
     const batch = this.queued;
     this.queued = new Map();
     const pipeline = this.connection.pipeline();
+    const replyIndex = new Map<string, number>();
+    let replies = 0;
     for (const [stream, ids] of batch) {
+      replyIndex.set(stream, replies++);
       pipeline.xack(stream, this.group, ...ids);
+      if (this.deleteAfterAck(stream)) {
+        pipeline.xdel(stream, ...ids);
+        replies++;
+      }
     }
     const streams = [...batch.keys()];
     let results: Array<[Error | null, unknown]> | null;
     try {
       results = await pipeline.exec();
     } catch (error) {
-      results = streams.map(() => [error instanceof Error ? error : new Error(describeError(error)), null]);
+      const failure = error instanceof Error ? error : new Error(describeError(error));
+      results = Array.from({ length: replies }, () => [failure, null]);
     }
     let failed = false;
-    streams.forEach((stream, index) => {
+    streams.forEach((stream) => {
       const ids = batch.get(stream) ?? [];
-      const [error, acked] = results?.[index] ?? [new Error('no reply'), null];
+      const [error, acked] = results?.[replyIndex.get(stream) ?? -1] ?? [new Error('no reply'), null];
       if (error) {
         failed = true;
         this.logger.warn(

@@ -4,11 +4,15 @@ import type { ReadPacket } from '@nestjs/microservices';
 import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
 import { BadEntryError } from '../errors/bad-entry.error';
 import { describeError } from '../errors/describe-error';
+import { HandlerTimeoutError, classifyFailure } from '../errors/failure';
+import { backoffDelay } from '../options/delivery-policy';
+import { ResolvedRoute } from '../options/routing-options';
 import { RawEntry } from '../redis/stream-replies';
 import { DecodeLimits, DecodedEntry, decodeEntry } from '../serialization/entry-decoder';
-import { AckBatcher } from './ack-batcher';
-import { HandlerTable } from './handler-table';
+import { BoundHandler, HandlerTable } from './handler-table';
 import { InFlight, entryKey } from './in-flight';
+import { Delivery, toDelivery } from './lane-fields';
+import { Outcomes } from './outcomes';
 import { RedisStreamsServerStats } from './server-types';
 
 /** The counters a dispatcher moves. */
@@ -20,7 +24,7 @@ export interface EntryDispatcherDeps {
   consumer: string;
   limits: DecodeLimits;
   table: HandlerTable;
-  acks: AckBatcher;
+  outcomes: Outcomes;
   inFlight: InFlight;
   counters: DispatchCounters;
   events: EventEmitter;
@@ -30,95 +34,158 @@ export interface EntryDispatcherDeps {
 }
 
 /**
- * Turns read entries into handler calls: decode, route, run, and on success queue the XACK. A failed handler, a bad
- * entry or an unknown pattern on a single-pattern stream leaves the entry pending; an unknown pattern on a shared
- * stream is someone else's event and is acknowledged as skipped.
+ * Turns read entries into handler calls: decode, route, run, then settle the delivery. Success → acknowledged.
+ * Failure → retried with backoff in the group's own lane, or dead-lettered when permanent or out of deliveries.
+ * A bad entry, or an unknown pattern on a single-pattern stream, is dead-lettered with its reason; an unknown pattern
+ * on a shared stream is someone else's event: acknowledged as skipped (or dead-lettered if the route says so).
  */
 export class EntryDispatcher {
   constructor(private readonly deps: EntryDispatcherDeps) {}
 
-  /** Starts handling `entries` (without waiting); each holds an in-flight slot until it settles. */
-  dispatch(stream: string, entries: RawEntry[], deliveries?: Map<string, number>): void {
-    const { inFlight, counters } = this.deps;
+  /** Starts handling `entries` read from `readKey` (without waiting); each holds an in-flight slot until settled. */
+  dispatch(readKey: string, entries: RawEntry[], deliveries?: Map<string, number>): void {
+    const { inFlight, counters, table } = this.deps;
+    const { stream, lane } = table.readKey(readKey);
     for (const entry of entries) {
-      const key = entryKey(stream, entry.id);
+      const key = entryKey(readKey, entry.id);
       inFlight.add(key);
       counters.received++;
-      void this.process(stream, entry, deliveries?.get(entry.id) ?? 1).finally(() => inFlight.delete(key));
+      const delivery = toDelivery(readKey, stream, lane, entry, deliveries?.get(entry.id) ?? 1);
+      void this.process(delivery).finally(() => inFlight.delete(key));
     }
   }
 
-  private async process(stream: string, entry: RawEntry, deliveryCount: number): Promise<void> {
+  private async process(delivery: Delivery): Promise<void> {
     const { deps } = this;
-    const route = deps.table.route(stream);
+    const route = deps.table.route(delivery.stream);
     let decoded: DecodedEntry;
     try {
-      decoded = decodeEntry(entry.fields, route, deps.limits);
+      decoded = decodeEntry(delivery.fields, route, deps.limits);
     } catch (error) {
       const bad =
         error instanceof BadEntryError ? error : new BadEntryError('invalid-json', describeError(error));
-      this.reject(stream, entry.id, bad);
-      return;
+      return this.reject(delivery, bad);
     }
-    if (!deps.table.resolve(stream, decoded.pattern)) {
-      this.unhandled(stream, entry.id, decoded.pattern, route.shared);
-      return;
+    const bound = deps.table.resolve(delivery.stream, decoded.pattern);
+    if (!bound) {
+      return this.unhandled(delivery, decoded.pattern, route);
     }
+    const { maxDeliveries } = bound.policy;
+    if (delivery.deliveryCount > maxDeliveries) {
+      // Crash redeliveries count: an entry that keeps killing its consumer stops here.
+      return deps.outcomes.deadLetter(delivery, {
+        reason: 'max-deliveries',
+        errorClass: 'MaxDeliveriesExceeded',
+        message: `delivered ${delivery.deliveryCount} times; maxDeliveries is ${maxDeliveries}`,
+        pattern: decoded.pattern,
+      });
+    }
+    try {
+      await this.run(bound, decoded, delivery);
+    } catch (error) {
+      return this.failed(delivery, decoded.pattern, bound, error);
+    }
+    deps.counters.handled++;
+    deps.outcomes.ack(delivery);
+  }
+
+  private run(bound: BoundHandler, decoded: DecodedEntry, delivery: Delivery): Promise<void> {
+    const { deps } = this;
     const context = new RedisStreamsContext([
-      stream,
-      entry.id,
+      delivery.stream,
+      delivery.originalId,
       deps.group,
       deps.consumer,
-      deliveryCount,
+      delivery.deliveryCount,
       decoded.headers,
       decoded.extras,
       decoded.pattern,
       decoded.eventId,
       decoded.timestamp,
     ]);
-    try {
-      await deps.runHandler(decoded.pattern, { pattern: decoded.pattern, data: decoded.data }, context);
-    } catch (error) {
-      deps.counters.failed++;
-      deps.logger.warn(
-        `${stream} ${entry.id} "${decoded.pattern}" failed on delivery ${deliveryCount}; left pending: ${describeError(error)}`,
-      );
-      deps.events.emit('handler-failed', {
-        stream,
-        id: entry.id,
-        pattern: decoded.pattern,
-        deliveryCount,
-        error,
+    const running = deps.runHandler(
+      decoded.pattern,
+      { pattern: decoded.pattern, data: decoded.data },
+      context,
+    );
+    const timeoutMs = bound.policy.handlerTimeoutMs;
+    if (timeoutMs === undefined) {
+      return running;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutMs)), timeoutMs);
+    });
+    running.catch(() => undefined); // a late failure after the timeout must not be unhandled
+    return Promise.race([running, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private async failed(
+    delivery: Delivery,
+    pattern: string,
+    bound: BoundHandler,
+    error: unknown,
+  ): Promise<void> {
+    const { deps } = this;
+    deps.counters.failed++;
+    const failure = classifyFailure(error);
+    deps.logger.warn(
+      `${delivery.stream} ${delivery.originalId} "${pattern}" failed on delivery ${delivery.deliveryCount} ` +
+        `(${failure.reason}): ${failure.errorClass}: ${failure.message.slice(0, 200)}`,
+    );
+    deps.events.emit('handler-failed', {
+      stream: delivery.stream,
+      id: delivery.originalId,
+      pattern,
+      deliveryCount: delivery.deliveryCount,
+      error,
+    });
+    const outOfDeliveries = delivery.deliveryCount >= bound.policy.maxDeliveries;
+    if (failure.permanent || outOfDeliveries) {
+      await deps.outcomes.deadLetter(delivery, {
+        ...failure,
+        reason: failure.permanent ? failure.reason : 'max-deliveries',
+        pattern,
       });
       return;
     }
-    deps.counters.handled++;
-    deps.acks.add(stream, entry.id);
+    await deps.outcomes.retry(delivery, backoffDelay(bound.policy.backoff, delivery.deliveryCount));
   }
 
-  private unhandled(stream: string, id: string, pattern: string, shared: boolean): void {
+  private async unhandled(delivery: Delivery, pattern: string, route: ResolvedRoute): Promise<void> {
     const { deps } = this;
-    if (shared) {
+    if (route.shared && route.unknownTypes === 'skip') {
       deps.counters.skipped++;
-      deps.acks.add(stream, id);
+      deps.outcomes.ack(delivery);
       return;
     }
     deps.counters.rejected++;
-    deps.logger.warn(`${stream} ${id}: no handler for type "${pattern}"; entry left pending`);
-    deps.events.emit('rejected', { stream, id, reason: 'no-handler' });
+    deps.events.emit('rejected', { stream: delivery.stream, id: delivery.originalId, reason: 'no-handler' });
+    await deps.outcomes.deadLetter(delivery, {
+      reason: 'no-handler',
+      errorClass: 'NoHandlerError',
+      message: `no handler for type "${pattern.slice(0, 200)}" in group ${deps.group}`,
+      pattern,
+    });
   }
 
-  private reject(stream: string, id: string, error: BadEntryError): void {
+  private async reject(delivery: Delivery, error: BadEntryError): Promise<void> {
     const { deps } = this;
     if (error.reason === 'deleted') {
-      // Nothing left to handle; acknowledging removes the dangling PEL slot.
+      // Nothing left to handle or record; acknowledging removes the dangling PEL slot.
       deps.counters.deletedWhilePending++;
-      deps.logger.warn(`${stream} ${id}: entry was deleted while pending; removed from the PEL`);
-      deps.acks.add(stream, id);
+      deps.logger.warn(
+        `${delivery.stream} ${delivery.originalId}: deleted while pending; removed from the PEL`,
+      );
+      deps.outcomes.ack(delivery);
       return;
     }
     deps.counters.rejected++;
-    deps.logger.warn(`${stream} ${id}: bad entry (${error.reason}: ${error.message}); entry left pending`);
-    deps.events.emit('rejected', { stream, id, reason: error.reason });
+    deps.events.emit('rejected', { stream: delivery.stream, id: delivery.originalId, reason: error.reason });
+    await deps.outcomes.deadLetter(delivery, {
+      reason: error.reason,
+      errorClass: error.name,
+      message: error.message,
+    });
   }
 }

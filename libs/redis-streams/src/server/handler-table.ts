@@ -1,25 +1,53 @@
 import type { MessageHandler } from '@nestjs/microservices';
+import {
+  DeliveryPolicy,
+  DeliveryPolicyOptions,
+  POLICY_EXTRAS_KEY,
+  resolveDeliveryPolicy,
+} from '../options/delivery-policy';
 import { ResolvedRoute } from '../options/routing-options';
+import { StreamKeys } from '../redis/stream-keys';
 import { StreamRouter, isWildcard } from '../routing/stream-router';
+
+/** A handler and the delivery policy it runs under. */
+export interface BoundHandler {
+  handler: MessageHandler;
+  policy: DeliveryPolicy;
+}
 
 interface StreamHandlers {
   route: ResolvedRoute;
-  exact: Map<string, MessageHandler>;
+  exact: Map<string, BoundHandler>;
   /** `prefix*` handlers, longest prefix first. */
-  wildcards: Array<{ prefix: string; handler: MessageHandler }>;
+  wildcards: Array<{ prefix: string; bound: BoundHandler }>;
+}
+
+/** Where a read key (a stream, or a group's retry lane of it) belongs. */
+export interface ReadKey {
+  /** The source stream. */
+  stream: string;
+  /** True for the group's retry lane. */
+  lane: boolean;
 }
 
 /**
- * Which streams this server reads and which handler gets an entry of a given pattern on a given stream:
- * the exact pattern first, then the most specific `prefix*` handler routed to that stream.
+ * Which keys this server reads (each stream with a handler, plus the group's retry lane of it) and which handler,
+ * under which policy, gets an entry of a pattern on a stream: the exact pattern first, then the most specific
+ * `prefix*` handler routed to that stream.
  */
 export class HandlerTable {
   private readonly byStream = new Map<string, StreamHandlers>();
+  private readonly keys = new Map<string, ReadKey>();
 
-  /** Event handlers whose pattern is not a plain string, or request-response handlers: not served here. */
+  /** Request-response handlers or non-string patterns: not served here. */
   readonly ignored: string[] = [];
 
-  constructor(handlers: Map<string, MessageHandler>, router: StreamRouter) {
+  constructor(
+    handlers: Map<string, MessageHandler>,
+    router: StreamRouter,
+    group: string,
+    defaults: DeliveryPolicy,
+  ) {
     for (const [pattern, handler] of handlers) {
       if (!handler.isEventHandler || pattern.startsWith('{')) {
         this.ignored.push(pattern);
@@ -30,19 +58,40 @@ export class HandlerTable {
       if (!entry) {
         entry = { route, exact: new Map(), wildcards: [] };
         this.byStream.set(route.stream, entry);
+        this.keys.set(route.stream, { stream: route.stream, lane: false });
+        this.keys.set(StreamKeys.retryLane(route.stream, group), { stream: route.stream, lane: true });
       }
+      const extras = handler.extras as Record<string, DeliveryPolicyOptions | undefined> | undefined;
+      const bound = {
+        handler,
+        policy: resolveDeliveryPolicy(defaults, extras?.[POLICY_EXTRAS_KEY], `@EventPattern('${pattern}')`),
+      };
       if (isWildcard(pattern)) {
-        entry.wildcards.push({ prefix: pattern.slice(0, -1), handler });
+        entry.wildcards.push({ prefix: pattern.slice(0, -1), bound });
         entry.wildcards.sort((a, b) => b.prefix.length - a.prefix.length);
       } else {
-        entry.exact.set(pattern, handler);
+        entry.exact.set(pattern, bound);
       }
     }
   }
 
-  /** Streams with at least one handler, in a stable order. */
+  /** Source streams with at least one handler, in a stable order. */
   streams(): string[] {
     return [...this.byStream.keys()];
+  }
+
+  /** Every key to read: the streams and this group's retry lanes. */
+  readKeys(): string[] {
+    return [...this.keys.keys()];
+  }
+
+  /** What a read key is. */
+  readKey(key: string): ReadKey {
+    const found = this.keys.get(key);
+    if (!found) {
+      throw new Error(`not reading "${key}"`);
+    }
+    return found;
   }
 
   /** The route of a stream this server reads. */
@@ -55,11 +104,11 @@ export class HandlerTable {
   }
 
   /** The handler for `pattern` on `stream`, if any. */
-  resolve(stream: string, pattern: string): MessageHandler | undefined {
+  resolve(stream: string, pattern: string): BoundHandler | undefined {
     const entry = this.byStream.get(stream);
     if (!entry) {
       return undefined;
     }
-    return entry.exact.get(pattern) ?? entry.wildcards.find((w) => pattern.startsWith(w.prefix))?.handler;
+    return entry.exact.get(pattern) ?? entry.wildcards.find((w) => pattern.startsWith(w.prefix))?.bound;
   }
 }

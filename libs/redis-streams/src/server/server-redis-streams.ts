@@ -16,9 +16,12 @@ import {
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
 import { StreamRouter } from '../routing/stream-router';
 import { AckBatcher } from './ack-batcher';
+import { RedisScripts } from '../lua/scripts';
 import { DispatchCounters, EntryDispatcher } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
 import { InFlight, entryKey } from './in-flight';
+import { Outcomes } from './outcomes';
+import { RetryPromoter } from './retry-promoter';
 import { HandlerTable } from './handler-table';
 import { RedisStreamsServerEvents, RedisStreamsServerStats, RedisStreamsStatus } from './server-types';
 import { StreamReader } from './stream-reader';
@@ -49,12 +52,15 @@ export class ServerRedisStreams
     skipped: 0,
     rejected: 0,
     deletedWhilePending: 0,
+    retried: 0,
+    deadLettered: 0,
   };
   private table: HandlerTable | undefined;
   private commands: Redis | undefined;
   private blocking: Redis | undefined;
   private reader: StreamReader | undefined;
   private acks: AckBatcher | undefined;
+  private promoter: RetryPromoter | undefined;
   private closing: Promise<void> | undefined;
   private lastStatus: RedisStreamsStatus | undefined;
 
@@ -118,7 +124,7 @@ export class ServerRedisStreams
     context: RedisStreamsContext,
   ): Promise<void> {
     const handler = this.table
-      ? this.table.resolve(context.getStream(), pattern)
+      ? this.table.resolve(context.getStream(), pattern)?.handler
       : this.getHandlerByPattern(pattern);
     if (!handler) {
       throw new RedisStreamsError(`no handler for "${pattern}"`);
@@ -146,13 +152,13 @@ export class ServerRedisStreams
   private async start(): Promise<void> {
     const { options } = this;
     this.setStatus('connecting');
-    this.table = new HandlerTable(this.messageHandlers, this.router);
-    for (const pattern of this.table.ignored) {
+    const table = new HandlerTable(this.messageHandlers, this.router, options.group, options.delivery);
+    this.table = table;
+    for (const pattern of table.ignored) {
       this.logger.warn(
         `"${pattern}" is not an event pattern: request-response is not served over Redis Streams`,
       );
     }
-    const streams = this.table.streams();
     this.commands = this.connect('commands', {});
     // The blocking connection keeps ioredis's resend of unanswered commands: with it off, ioredis 6 drops a
     // command in flight at disconnect without ever settling its promise, and the read loop would hang.
@@ -163,43 +169,63 @@ export class ServerRedisStreams
       await this.closeConnections();
       throw new RedisStreamsError(`cannot connect to ${redactUrl(options.url)}: ${describeError(error)}`);
     }
-    const commands = this.commands;
-    await ensureGroups(commands, streams, options.group, options.startId);
-    this.acks = new AckBatcher(
-      commands,
-      options.group,
-      this.logger,
-      (_stream, sent, acked) => {
-        this.counters.acked += acked;
-        this.counters.processedTwice += sent - acked;
-      },
-      options.maxReconnectDelayMs,
-    );
+    const lanes = table.readKeys().filter((key) => table.readKey(key).lane);
+    await ensureGroups(this.commands, table.streams(), options.group, options.startId);
+    await ensureGroups(this.commands, lanes, options.group, '0');
     this.setStatus('connected');
-    if (streams.length === 0) {
+    if (table.streams().length === 0) {
       this.logger.warn(`group ${options.group}: no event handlers bound to this server, nothing to read`);
       return;
     }
     this.logger.log(
-      `group ${options.group}, consumer ${options.consumer}: reading ${streams.join(', ')} on ${redactUrl(options.url)}`,
+      `group ${options.group}, consumer ${options.consumer}: reading ${table.streams().join(', ')} on ${redactUrl(options.url)}`,
     );
-    const acks = this.acks;
+    this.startPipeline(this.commands, this.blocking, table);
+  }
+
+  /** Wires acknowledgements, outcomes, the dispatcher, the read loop and the retry promoter. */
+  private startPipeline(commands: Redis, blocking: Redis, table: HandlerTable): void {
+    const { options } = this;
+    const scripts = new RedisScripts(commands);
+    const acks = new AckBatcher(
+      commands,
+      options.group,
+      this.logger,
+      (_key, sent, acked) => {
+        this.counters.acked += acked;
+        this.counters.processedTwice += sent - acked;
+      },
+      options.maxReconnectDelayMs,
+      (key) => table.readKey(key).lane,
+    );
+    this.acks = acks;
+    const outcomes = new Outcomes({
+      scripts,
+      acks,
+      group: options.group,
+      consumer: options.consumer,
+      maxFieldBytes: options.maxPayloadBytes,
+      counters: this.counters,
+      events: this.events,
+      logger: this.logger,
+    });
     const dispatcher = new EntryDispatcher({
       group: options.group,
       consumer: options.consumer,
       limits: options,
-      table: this.table,
-      acks,
+      table,
+      outcomes,
       inFlight: this.inFlight,
       counters: this.counters,
       events: this.events,
       logger: this.logger,
       runHandler: (pattern, packet, context) => this.handleEvent(pattern, packet, context),
     });
+    const readKeys = table.readKeys();
     this.reader = new StreamReader({
-      blocking: this.blocking,
+      blocking,
       commands,
-      streams,
+      streams: readKeys,
       group: options.group,
       consumer: options.consumer,
       batchSize: options.batchSize,
@@ -207,13 +233,22 @@ export class ServerRedisStreams
       maxReconnectDelayMs: options.maxReconnectDelayMs,
       inFlight: this.inFlight,
       logger: this.logger,
-      isSettling: (stream, id) => this.inFlight.has(entryKey(stream, id)) || acks.has(stream, id),
-      onEntries: (stream, entries, deliveries) => dispatcher.dispatch(stream, entries, deliveries),
+      isSettling: (key, id) => this.inFlight.has(entryKey(key, id)) || acks.has(key, id),
+      onEntries: (key, entries, deliveries) => dispatcher.dispatch(key, entries, deliveries),
       beforePelRead: () => acks.flush(),
-      healGroups: () => ensureGroups(commands, streams, options.group, '0'),
+      healGroups: () => ensureGroups(commands, readKeys, options.group, '0'),
       onHealth: (connected) => this.setStatus(connected ? 'connected' : 'reconnecting'),
     });
     void this.reader.start();
+    this.promoter = new RetryPromoter(
+      scripts,
+      table.streams(),
+      options.group,
+      options.consumer,
+      options.retryPollMs,
+      this.logger,
+    );
+    this.promoter.start();
   }
 
   private connect(role: string, overrides: Parameters<typeof createRedisConnection>[1]): Redis {
@@ -227,7 +262,7 @@ export class ServerRedisStreams
   }
 
   private async shutdown(): Promise<void> {
-    await this.reader?.stop();
+    await Promise.all([this.reader?.stop(), this.promoter?.stop()]);
     const drained = await this.inFlight.waitForIdle(this.options.shutdownTimeoutMs);
     if (!drained) {
       this.logger.warn(

@@ -17,6 +17,14 @@ export interface RejectedEntry {
   reason: string;
 }
 
+/** An entry moved to the dead-letter stream. */
+export interface DeadLetteredEntry {
+  stream: string;
+  id: string;
+  deadLetterId: string;
+  reason: string;
+}
+
 /** Events a server emits, subscribed to with `server.on(event, callback)`. */
 export type RedisStreamsServerEvents = {
   /** A Redis connection error (message only; ioredis errors' arguments are stripped). */
@@ -25,6 +33,8 @@ export type RedisStreamsServerEvents = {
   'handler-failed': (failure: HandlerFailure) => void;
   /** An entry could not be decoded, or has a pattern nobody here handles on a single-pattern stream. */
   rejected: (entry: RejectedEntry) => void;
+  /** An entry was moved to the dead-letter stream. */
+  'dead-lettered': (entry: DeadLetteredEntry) => void;
 };
 
 /** Counters since the server started. */
@@ -33,15 +43,19 @@ export interface RedisStreamsServerStats {
   received: number;
   /** Handlers that finished successfully. */
   handled: number;
-  /** Handlers that failed (entry left pending). */
+  /** Handlers that failed (then retried or dead-lettered). */
   failed: number;
+  /** Failed deliveries scheduled for a retry in this group's retry lane. */
+  retried: number;
+  /** Entries moved to the dead-letter stream. */
+  deadLettered: number;
   /** Entries acknowledged (XACK returned 1). */
   acked: number;
   /** XACKs that returned 0: another consumer had already acknowledged the entry (it ran twice). */
   processedTwice: number;
   /** Entries of patterns this service does not handle on a shared stream: acked, not handled. */
   skipped: number;
-  /** Entries that could not be decoded or had no handler on a single-pattern stream (left pending). */
+  /** Entries that could not be decoded or had no handler on a single-pattern stream (dead-lettered). */
   rejected: number;
   /** Entries deleted from the stream while pending here (removed from the PEL). */
   deletedWhilePending: number;

@@ -1,0 +1,49 @@
+import { RpcException } from '@nestjs/microservices';
+import { HandlerTimeoutError, classifyFailure } from './failure';
+import { UnrecoverableEventError } from './unrecoverable-event.error';
+
+describe('classifyFailure', () => {
+  it('treats UnrecoverableEventError (as thrown, or as Nest passes its payload on) as permanent', () => {
+    const error = new UnrecoverableEventError('unknown customer');
+    for (const seen of [error, error.getError()]) {
+      expect(classifyFailure(seen)).toMatchObject({
+        reason: 'unrecoverable',
+        permanent: true,
+        errorClass: 'UnrecoverableEventError',
+        message: 'unknown customer',
+      });
+    }
+    expect(classifyFailure(error.getError()).stack).toContain('failure.spec');
+  });
+
+  it('recognises class-validator errors passed through RpcException, keeping constraint names only', () => {
+    const errors = [
+      { property: 'email', value: 'secret@x', constraints: { isEmail: 'email must be an email' } },
+      { property: 'address', children: [{ property: 'zip', constraints: { isPostalCode: 'bad' } }] },
+    ];
+    const failure = classifyFailure(new RpcException(errors).getError());
+    expect(failure).toMatchObject({
+      reason: 'validation',
+      permanent: true,
+      constraints: ['email.isEmail', 'address.zip.isPostalCode'],
+    });
+    expect(JSON.stringify(failure)).not.toContain('secret@x');
+  });
+
+  it('retries anything else, and timeouts', () => {
+    expect(classifyFailure(new TypeError('x is undefined'))).toMatchObject({
+      reason: 'handler-error',
+      permanent: false,
+      errorClass: 'TypeError',
+      message: 'x is undefined',
+    });
+    expect(classifyFailure({ status: 'error', message: 'Internal server error' })).toMatchObject({
+      permanent: false,
+      message: 'Internal server error',
+    });
+    expect(classifyFailure(new HandlerTimeoutError(10))).toMatchObject({
+      reason: 'timeout',
+      permanent: false,
+    });
+  });
+});

@@ -1,0 +1,102 @@
+import { describeError } from './describe-error';
+import { UnrecoverableEventError, UnrecoverablePayload } from './unrecoverable-event.error';
+
+/** Why an entry was dead-lettered or retried. Stable strings: they are stored in dead-letter records. */
+export type FailureReason = 'unrecoverable' | 'validation' | 'handler-error' | 'timeout' | 'max-deliveries';
+
+/** What the transport keeps of a handler failure. */
+export interface Failure {
+  reason: FailureReason;
+  /** Retrying cannot help: dead-letter now. */
+  permanent: boolean;
+  errorClass: string;
+  message: string;
+  stack: string | undefined;
+  /** Validation constraints (`property.constraint`), never values. */
+  constraints: string[] | undefined;
+}
+
+/** A handler that ran longer than its `handlerTimeoutMs`. */
+export class HandlerTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`handler still running after ${timeoutMs} ms`);
+    this.name = 'HandlerTimeoutError';
+  }
+}
+
+interface ValidationErrorLike {
+  property: string;
+  constraints?: Record<string, string>;
+  children?: ValidationErrorLike[];
+}
+
+function isValidationErrorLike(value: unknown): value is ValidationErrorLike {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as ValidationErrorLike).property === 'string'
+  );
+}
+
+/** `property.constraint` names of class-validator errors, nested properties joined with dots. */
+export function constraintNames(errors: readonly ValidationErrorLike[], prefix = ''): string[] {
+  return errors.flatMap((error) => [
+    ...Object.keys(error.constraints ?? {}).map((name) => `${prefix}${error.property}.${name}`),
+    ...constraintNames(error.children ?? [], `${prefix}${error.property}.`),
+  ]);
+}
+
+function isUnrecoverablePayload(value: unknown): value is UnrecoverablePayload {
+  return (
+    typeof value === 'object' && value !== null && (value as UnrecoverablePayload).unrecoverable === true
+  );
+}
+
+/**
+ * Classifies what a handler failed with. Nest's RPC exception filter turns an RpcException into its `getError()`
+ * payload: an UnrecoverableEventError arrives as its marked payload, and `ValidationPipe` with
+ * `exceptionFactory: (errors) => new RpcException(errors)` as an array of class-validator errors — both permanent.
+ * Anything else is retried.
+ */
+export function classifyFailure(error: unknown): Failure {
+  if (error instanceof HandlerTimeoutError) {
+    return {
+      reason: 'timeout',
+      permanent: false,
+      errorClass: error.name,
+      message: error.message,
+      stack: error.stack,
+      constraints: undefined,
+    };
+  }
+  const payload =
+    error instanceof UnrecoverableEventError ? (error.getError() as UnrecoverablePayload) : error;
+  if (isUnrecoverablePayload(payload)) {
+    return {
+      reason: payload.reason,
+      permanent: true,
+      errorClass: payload.exception?.name ?? 'UnrecoverableEventError',
+      message: payload.message,
+      stack: payload.exception?.stack,
+      constraints: payload.constraints,
+    };
+  }
+  const validation = Array.isArray(payload) ? payload : undefined;
+  if (validation && validation.length > 0 && validation.every(isValidationErrorLike)) {
+    const constraints = constraintNames(validation);
+    return {
+      reason: 'validation',
+      permanent: true,
+      errorClass: 'ValidationError',
+      message: `validation failed: ${constraints.join(', ')}`,
+      stack: undefined,
+      constraints,
+    };
+  }
+  return {
+    reason: 'handler-error',
+    permanent: false,
+    errorClass: error instanceof Error ? error.name : 'Error',
+    message: describeError(error).replace(/^[A-Za-z]*Error: /, ''),
+    stack: error instanceof Error ? error.stack : undefined,
+    constraints: undefined,
+  };
+}

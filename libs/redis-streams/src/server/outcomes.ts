@@ -1,0 +1,158 @@
+import { EventEmitter } from 'node:events';
+import { LoggerService } from '@nestjs/common';
+import { describeError } from '../errors/describe-error';
+import { RedisScripts } from '../lua/scripts';
+import { StreamKeys } from '../redis/stream-keys';
+import { AckBatcher } from './ack-batcher';
+import { Delivery, LANE_FIELDS } from './lane-fields';
+import { RedisStreamsServerStats } from './server-types';
+
+/** What is recorded about a failure in a dead-letter entry. */
+export interface DeadLetterCause {
+  reason: string;
+  errorClass: string;
+  message: string;
+  stack?: string;
+  constraints?: string[];
+  pattern?: string;
+}
+
+/** The counters outcomes move. */
+type OutcomeCounters = Pick<RedisStreamsServerStats, 'retried' | 'deadLettered' | 'processedTwice'>;
+
+/** What {@link Outcomes} needs. */
+export interface OutcomesDeps {
+  scripts: RedisScripts;
+  acks: AckBatcher;
+  group: string;
+  consumer: string;
+  /** Cap on each original field value copied into a dead-letter entry (bytes). */
+  maxFieldBytes: number;
+  counters: OutcomeCounters;
+  events: EventEmitter;
+  logger: LoggerService;
+}
+
+const MAX_MESSAGE = 1024;
+const MAX_STACK = 4096;
+
+/**
+ * The three ends of a delivery: acknowledged (batched), scheduled for a retry in the group's own lane, or moved to
+ * the stream's dead-letter stream — the last two atomically with their XACK (Lua). If Redis refuses a step the
+ * entry simply stays pending and comes back (PEL re-read or reclaim): nothing is acknowledged without its record.
+ */
+export class Outcomes {
+  constructor(private readonly deps: OutcomesDeps) {}
+
+  ack(delivery: Delivery): void {
+    this.deps.acks.add(delivery.readKey, delivery.id);
+  }
+
+  /** Schedules the next delivery in `delayMs`, for this group only. */
+  async retry(delivery: Delivery, delayMs: number): Promise<void> {
+    const { deps } = this;
+    const member = JSON.stringify([
+      ...(delivery.fields ?? []).map((field) => field.toString()),
+      LANE_FIELDS.originalId,
+      delivery.originalId,
+      LANE_FIELDS.deliveries,
+      String(delivery.deliveryCount),
+      LANE_FIELDS.firstFailure,
+      delivery.firstFailure ?? new Date().toISOString(),
+    ]);
+    try {
+      const scheduled = await deps.scripts.scheduleRetry(
+        delivery.readKey,
+        StreamKeys.retrySchedule(delivery.stream, deps.group),
+        deps.group,
+        delivery.id,
+        delayMs,
+        member,
+        delivery.lane,
+      );
+      if (scheduled) {
+        deps.counters.retried++;
+      } else {
+        deps.counters.processedTwice++;
+      }
+    } catch (error) {
+      deps.logger.warn(
+        `${delivery.stream} ${delivery.originalId}: retry not scheduled, stays pending: ${describeError(error)}`,
+      );
+    }
+  }
+
+  /** Moves the entry to the dead-letter stream with its envelope. */
+  async deadLetter(delivery: Delivery, cause: DeadLetterCause): Promise<void> {
+    const { deps } = this;
+    const now = new Date().toISOString();
+    const fields: Array<string | Buffer> = [
+      ...this.cappedOriginal(delivery.fields),
+      'dlq_stream',
+      delivery.stream,
+      'dlq_group',
+      deps.group,
+      'dlq_consumer',
+      deps.consumer,
+      'dlq_pattern',
+      cause.pattern ?? '',
+      'dlq_original_id',
+      delivery.originalId,
+      'dlq_attempts',
+      String(delivery.deliveryCount),
+      'dlq_reason',
+      cause.reason,
+      'dlq_error_class',
+      cause.errorClass,
+      'dlq_error_message',
+      cause.message.slice(0, MAX_MESSAGE),
+      'dlq_error_stack',
+      (cause.stack ?? '').slice(0, MAX_STACK),
+      'dlq_first_failure',
+      delivery.firstFailure ?? now,
+      'dlq_last_failure',
+      now,
+    ];
+    if (cause.constraints?.length) {
+      fields.push('dlq_constraints', cause.constraints.join(','));
+    }
+    try {
+      const deadLetterId = await deps.scripts.deadLetter(
+        delivery.readKey,
+        StreamKeys.deadLetter(delivery.stream),
+        deps.group,
+        delivery.id,
+        delivery.lane,
+        fields,
+      );
+      if (!deadLetterId) {
+        deps.counters.processedTwice++;
+        return;
+      }
+      deps.counters.deadLettered++;
+      deps.logger.warn(
+        `${delivery.stream} ${delivery.originalId}: dead-lettered (${cause.reason}) after ${delivery.deliveryCount} deliveries`,
+      );
+      deps.events.emit('dead-lettered', {
+        stream: delivery.stream,
+        id: delivery.originalId,
+        deadLetterId,
+        reason: cause.reason,
+      });
+    } catch (error) {
+      deps.logger.warn(
+        `${delivery.stream} ${delivery.originalId}: not dead-lettered, stays pending: ${describeError(error)}`,
+      );
+    }
+  }
+
+  /** The entry's fields as written, each value capped (a too-large entry is recorded, not copied whole). */
+  private cappedOriginal(fields: Buffer[] | null): Buffer[] {
+    const max = this.deps.maxFieldBytes;
+    const capped = (fields ?? []).map((field) => (field.length > max ? field.subarray(0, max) : field));
+    if ((fields ?? []).some((field) => field.length > max)) {
+      capped.push(Buffer.from('dlq_truncated'), Buffer.from('true'));
+    }
+    return capped;
+  }
+}
