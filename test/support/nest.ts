@@ -1,7 +1,12 @@
 import { Controller, INestMicroservice, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { RedisStreamsContext, RedisStreamsServerOptions, ServerRedisStreams } from '@app/redis-streams';
+import {
+  RedisStreamsContext,
+  RedisStreamsExceptionFilter,
+  RedisStreamsServerOptions,
+  ServerRedisStreams,
+} from '@app/redis-streams';
 
 /** What a test handler is called with. */
 export type TestHandler = (data: unknown, ctx: RedisStreamsContext) => unknown;
@@ -37,6 +42,7 @@ export async function startConsumer(
     strategy: server,
     logger: process.env.TEST_LOGS ? ['log', 'warn', 'error'] : false,
   });
+  app.useGlobalFilters(new RedisStreamsExceptionFilter());
   await app.listen();
   return { app, server, close: () => app.close() };
 }

@@ -14,6 +14,7 @@ export type { RedisStreamsRecordOptions } from './client/redis-streams.record';
 export { RedisStreamsContext } from './ctx-host/redis-streams.context';
 export type { RedisStreamsContextArgs } from './ctx-host/redis-streams.context';
 export { EmitEvent } from './decorators/emit-event.decorator';
+export { RedisStreamsExceptionFilter } from './filters/redis-streams-exception.filter';
 export type { EmitEventOptions } from './decorators/emit-event.decorator';
 export { RedisStreamsModule, getRedisStreamsClientToken } from './module/redis-streams.module';
 export type {

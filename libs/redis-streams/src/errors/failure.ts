@@ -79,6 +79,17 @@ export function classifyFailure(error: unknown): Failure {
       constraints: payload.constraints,
     };
   }
+  const badRequest = badRequestMessages(error);
+  if (badRequest) {
+    return {
+      reason: 'validation',
+      permanent: true,
+      errorClass: (error as Error).name,
+      message: `validation failed: ${badRequest.join('; ')}`.slice(0, 1024),
+      stack: (error as Error).stack,
+      constraints: undefined,
+    };
+  }
   const validation = Array.isArray(payload) ? payload : undefined;
   if (validation && validation.length > 0 && validation.every(isValidationErrorLike)) {
     const constraints = constraintNames(validation);
@@ -99,4 +110,24 @@ export function classifyFailure(error: unknown): Failure {
     stack: error instanceof Error ? error.stack : undefined,
     constraints: undefined,
   };
+}
+
+/** The messages of a 400 HttpException (what Nest's ValidationPipe throws by default), else undefined. */
+function badRequestMessages(error: unknown): string[] | undefined {
+  if (!(error instanceof Error) || typeof (error as { getStatus?: unknown }).getStatus !== 'function') {
+    return undefined;
+  }
+  const http = error as Error & { getStatus(): number; getResponse(): unknown };
+  if (http.getStatus() !== 400) {
+    return undefined;
+  }
+  const response = http.getResponse();
+  const message =
+    typeof response === 'object' && response !== null
+      ? (response as { message?: unknown }).message
+      : response;
+  if (Array.isArray(message)) {
+    return message.map((item) => (typeof item === 'string' ? item : JSON.stringify(item)));
+  }
+  return [typeof message === 'string' ? message : error.message];
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { LoggerService } from '@nestjs/common';
 import type { ReadPacket } from '@nestjs/microservices';
+import { takeFailure } from '../ctx-host/failure-record';
 import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
 import { BadEntryError } from '../errors/bad-entry.error';
 import { describeError } from '../errors/describe-error';
@@ -103,11 +104,12 @@ export class EntryDispatcher {
       decoded.eventId,
       decoded.timestamp,
     ]);
-    const running = deps.runHandler(
-      decoded.pattern,
-      { pattern: decoded.pattern, data: decoded.data },
-      context,
-    );
+    const running = deps
+      .runHandler(decoded.pattern, { pattern: decoded.pattern, data: decoded.data }, context)
+      // Prefer the original exception when RedisStreamsExceptionFilter recorded it. Handlers may fail with
+      // anything (Nest passes RpcException payloads on as plain objects): classification takes unknown.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      .catch((error: unknown) => Promise.reject(takeFailure(context)?.error ?? error));
     const timeoutMs = bound.policy.handlerTimeoutMs;
     if (timeoutMs === undefined) {
       return running;
