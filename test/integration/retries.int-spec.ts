@@ -265,7 +265,9 @@ describe('retries and dead letters', () => {
     consumers.push(await startConsumer([PermanentController], { group: 'g' }));
     await emit(stream, { id: 'c-42' });
     await emit(validated, { email: 'secret-value@@nope', age: 12 });
-    await waitFor(() => consumers[0].server.getStats().deadLettered === 2, 'both dead-lettered', 10_000);
+    await emit(validated, 42); // a JSON scalar where the DTO wants an object
+    await emit(validated, [1, 2]); // an array
+    await waitFor(() => consumers[0].server.getStats().deadLettered === 4, 'all four dead-lettered', 10_000);
 
     const [unrecoverable] = (await redis.xrange(StreamKeys.deadLetter(stream), '-', '+')).map(([, raw]) =>
       fieldsOf(raw),
@@ -276,9 +278,10 @@ describe('retries and dead letters', () => {
       dlq_error_class: 'UnrecoverableEventError',
       dlq_error_message: 'customer c-42 does not exist',
     });
-    const [invalid] = (await redis.xrange(StreamKeys.deadLetter(validated), '-', '+')).map(([, raw]) =>
-      fieldsOf(raw),
+    const [invalid, scalar, array] = (await redis.xrange(StreamKeys.deadLetter(validated), '-', '+')).map(
+      ([, raw]) => fieldsOf(raw),
     );
+    expect([scalar.dlq_reason, array.dlq_reason]).toEqual(['validation', 'validation']);
     expect(invalid).toMatchObject({
       dlq_reason: 'validation',
       dlq_attempts: '1',
@@ -289,6 +292,6 @@ describe('retries and dead letters', () => {
       .map(([, value]) => value)
       .join(' ');
     expect(envelope).not.toContain('secret-value');
-    expect(consumers[0].server.getStats()).toMatchObject({ failed: 2, retried: 0 });
+    expect(consumers[0].server.getStats()).toMatchObject({ failed: 4, retried: 0 });
   });
 });
