@@ -14,8 +14,7 @@ import { normalizeIngestionRequest } from './normalize-request';
  *   Every step is safe to repeat: statuses only move forward and events carry deterministic ids.
  * - A permanent error (the request can never succeed: content blank, a field missing) marks the job `failed`,
  *   emits `ingestion.failed` and returns normally, so the entry is acknowledged and not retried.
- * - A request without a job id cannot even be failed: it is thrown as UnrecoverableEventError (left pending now;
- *   dead-lettered once the transport has a DLQ).
+ * - A request without a job id cannot even be failed: it is thrown as UnrecoverableEventError and dead-lettered.
  */
 @Injectable()
 export class IngestionService {

@@ -1,12 +1,13 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern } from '@nestjs/microservices';
 import { INGESTION_ANY } from '@app/contracts';
-import { RedisStreamsContext } from '@app/redis-streams';
+import { RedisStreamsContext, RedisStreamsExceptionFilter } from '@app/redis-streams';
 import { METRICS } from '../transports';
 import { EventCountsService } from './event-counts.service';
 
 /** `metrics-collector`: counts every `ingestion.*` event on the event bus, whoever wrote it. */
 @Controller()
+@UseFilters(new RedisStreamsExceptionFilter())
 export class EventCountsHandler {
   constructor(private readonly counts: EventCountsService) {}
 
