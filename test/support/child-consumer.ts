@@ -14,6 +14,9 @@ export interface ChildConsumerEnv {
   CONCURRENCY?: string;
   BATCH?: string;
   SHUTDOWN_TIMEOUT_MS?: string;
+  MIN_IDLE_MS?: string;
+  RECLAIM_INTERVAL_MS?: string;
+  STATS_KEY?: string;
 }
 
 /** A consumer running in its own Node process. */
@@ -53,6 +56,20 @@ export class ChildConsumer {
       });
     });
     return new ChildConsumer(child);
+  }
+
+  /** Sends a signal without waiting (SIGSTOP / SIGCONT). */
+  signal(signal: NodeJS.Signals): void {
+    this.process.kill(signal);
+  }
+
+  /** Resolves when the process has exited (by itself or killed). */
+  exited(): Promise<void> {
+    const child = this.process;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
   /** Sends `signal` and resolves with how the process ended. */

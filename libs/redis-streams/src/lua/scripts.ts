@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { DEAD_LETTER_LUA } from './dead-letter.lua';
 import { PROMOTE_RETRIES_LUA } from './promote-retries.lua';
+import { RENEW_LEASES_LUA } from './renew-leases.lua';
 import { SCHEDULE_RETRY_LUA } from './schedule-retry.lua';
 
 type ScriptCall = (...args: Array<string | number | Buffer>) => Promise<unknown>;
@@ -10,6 +11,7 @@ const SCRIPTS = {
   nrsScheduleRetryV1: { numberOfKeys: 2, lua: SCHEDULE_RETRY_LUA },
   nrsDeadLetterV1: { numberOfKeys: 2, lua: DEAD_LETTER_LUA },
   nrsPromoteRetriesV1: { numberOfKeys: 3, lua: PROMOTE_RETRIES_LUA },
+  nrsRenewLeasesV1: { numberOfKeys: 1, lua: RENEW_LEASES_LUA },
 } as const;
 
 /** The atomic multi-key steps, bound to one connection (EVALSHA, loaded on first use). */
@@ -80,6 +82,11 @@ export class RedisScripts {
       max,
     )) as [number, number, number];
     return { moved: Number(moved), nextDueMs: Number(nextDueMs), nowMs: Number(nowMs) };
+  }
+
+  /** See renew-leases.lua.ts. Resolves with how many ids another consumer owns now. */
+  async renewLeases(key: string, group: string, consumer: string, ids: string[]): Promise<number> {
+    return Number(await this.call('nrsRenewLeasesV1')(key, group, consumer, ...ids));
   }
 
   private call(name: keyof typeof SCRIPTS): ScriptCall {

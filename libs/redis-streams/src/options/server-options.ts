@@ -32,6 +32,14 @@ export interface RedisStreamsServerOptions extends RedisConnectionOptions, Routi
   maxDepth?: number;
   /** Longest wait between attempts after a Redis error (ms). Default 5000. */
   maxReconnectDelayMs?: number;
+  /**
+   * An entry idle this long in any consumer's PEL is taken over by a live consumer of the group (XAUTOCLAIM).
+   * Running handlers renew their entries every `minIdleMs / 3`, so this measures liveness, not handler time.
+   * Default 30000.
+   */
+  minIdleMs?: number;
+  /** How often idle entries are looked for (ms). Default 5000. */
+  reclaimIntervalMs?: number;
   /** Default delivery policy of every handler (a handler's `@EventPattern` extras override it). */
   delivery?: DeliveryPolicyOptions;
   /** How often the retry promoter looks for due retries (ms). Default 200. */
@@ -54,6 +62,8 @@ export const DEFAULT_SERVER_OPTIONS = {
   maxDepth: 64,
   maxReconnectDelayMs: 5000,
   retryPollMs: 200,
+  minIdleMs: 30_000,
+  reclaimIntervalMs: 5000,
   streamPrefix: '',
 } as const;
 
@@ -96,6 +106,8 @@ export function resolveServerOptions(options: RedisStreamsServerOptions): Resolv
   assertInteger('maxDepth', resolved.maxDepth, 1, 1000);
   assertInteger('maxReconnectDelayMs', resolved.maxReconnectDelayMs, 1);
   assertInteger('retryPollMs', resolved.retryPollMs, 10, 60_000);
+  assertInteger('minIdleMs', resolved.minIdleMs, 30);
+  assertInteger('reclaimIntervalMs', resolved.reclaimIntervalMs, 10);
   resolveRoutes(resolved.routes);
   return resolved;
 }

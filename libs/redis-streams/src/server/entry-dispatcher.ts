@@ -49,7 +49,7 @@ export class EntryDispatcher {
     const { stream, lane } = table.readKey(readKey);
     for (const entry of entries) {
       const key = entryKey(readKey, entry.id);
-      inFlight.add(key);
+      inFlight.add(key, { readKey, id: entry.id, startedAt: Date.now() });
       counters.received++;
       const delivery = toDelivery(readKey, stream, lane, entry, deliveries?.get(entry.id) ?? 1);
       void this.process(delivery).finally(() => inFlight.delete(key));

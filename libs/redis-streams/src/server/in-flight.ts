@@ -3,7 +3,7 @@
  * so a slow handler applies back-pressure instead of filling memory.
  */
 export class InFlight {
-  private readonly keys = new Set<string>();
+  private readonly keys = new Map<string, InFlightEntry>();
   private slotWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
 
@@ -23,8 +23,13 @@ export class InFlight {
     return this.keys.has(key);
   }
 
-  add(key: string): void {
-    this.keys.add(key);
+  add(key: string, entry: InFlightEntry = { readKey: '', id: key, startedAt: Date.now() }): void {
+    this.keys.set(key, entry);
+  }
+
+  /** Entries being handled since before `since` (epoch ms), for lease renewal. */
+  startedBefore(since: number): InFlightEntry[] {
+    return [...this.keys.values()].filter((entry) => entry.startedAt < since);
   }
 
   delete(key: string): void {
@@ -75,6 +80,14 @@ export class InFlight {
       this.idleWaiters.push(onIdle);
     });
   }
+}
+
+/** One entry being handled. */
+export interface InFlightEntry {
+  /** The stream or retry lane it was read from. */
+  readKey: string;
+  id: string;
+  startedAt: number;
 }
 
 /** The key of one entry in the in-flight and ack sets. */

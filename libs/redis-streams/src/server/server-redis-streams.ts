@@ -20,7 +20,10 @@ import { RedisScripts } from '../lua/scripts';
 import { DispatchCounters, EntryDispatcher } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
 import { InFlight, entryKey } from './in-flight';
+import { handOver } from './handover';
+import { LeaseKeeper } from './lease-keeper';
 import { Outcomes } from './outcomes';
+import { Reclaimer } from './reclaimer';
 import { RetryPromoter } from './retry-promoter';
 import { HandlerTable } from './handler-table';
 import { RedisStreamsServerEvents, RedisStreamsServerStats, RedisStreamsStatus } from './server-types';
@@ -54,6 +57,9 @@ export class ServerRedisStreams
     deletedWhilePending: 0,
     retried: 0,
     deadLettered: 0,
+    reclaimed: 0,
+    leasesLost: 0,
+    handedOver: 0,
   };
   private table: HandlerTable | undefined;
   private commands: Redis | undefined;
@@ -61,6 +67,8 @@ export class ServerRedisStreams
   private reader: StreamReader | undefined;
   private acks: AckBatcher | undefined;
   private promoter: RetryPromoter | undefined;
+  private reclaimer: Reclaimer | undefined;
+  private leaseKeeper: LeaseKeeper | undefined;
   private closing: Promise<void> | undefined;
   private lastStatus: RedisStreamsStatus | undefined;
 
@@ -249,6 +257,34 @@ export class ServerRedisStreams
       this.logger,
     );
     this.promoter.start();
+    this.reclaimer = new Reclaimer({
+      commands,
+      readKeys,
+      group: options.group,
+      consumer: options.consumer,
+      minIdleMs: options.minIdleMs,
+      intervalMs: options.reclaimIntervalMs,
+      batchSize: options.batchSize,
+      inFlight: this.inFlight,
+      logger: this.logger,
+      isSettling: (key, id) => this.inFlight.has(entryKey(key, id)) || acks.has(key, id),
+      onEntries: (key, entries, deliveries) => dispatcher.dispatch(key, entries, deliveries),
+      onReclaimed: (taken, deleted) => {
+        this.counters.reclaimed += taken;
+        this.counters.deletedWhilePending += deleted;
+      },
+    });
+    this.reclaimer.start();
+    this.leaseKeeper = new LeaseKeeper(
+      scripts,
+      this.inFlight,
+      options.group,
+      options.consumer,
+      Math.max(10, Math.floor(options.minIdleMs / 3)),
+      this.logger,
+      (lost) => (this.counters.leasesLost += lost),
+    );
+    this.leaseKeeper.start();
   }
 
   private connect(role: string, overrides: Parameters<typeof createRedisConnection>[1]): Redis {
@@ -262,16 +298,28 @@ export class ServerRedisStreams
   }
 
   private async shutdown(): Promise<void> {
-    await Promise.all([this.reader?.stop(), this.promoter?.stop()]);
+    // Stop taking work, let running handlers finish (their leases still renewed), acknowledge, then hand what is
+    // left to peers and leave the group only if nothing is pending here.
+    await Promise.all([this.reader?.stop(), this.promoter?.stop(), this.reclaimer?.stop()]);
     const drained = await this.inFlight.waitForIdle(this.options.shutdownTimeoutMs);
     if (!drained) {
       this.logger.warn(
         `${this.inFlight.size} handler(s) still running after ${this.options.shutdownTimeoutMs} ms; ` +
-          'their entries stay pending for this consumer',
+          'their entries are handed over to peers',
       );
     }
+    await this.leaseKeeper?.stop();
     await this.acks?.flush();
     this.acks?.stop();
+    if (this.commands?.status === 'ready' && this.table) {
+      this.counters.handedOver += await handOver(
+        this.commands,
+        this.table.readKeys(),
+        this.options.group,
+        this.options.consumer,
+        this.logger,
+      );
+    }
     await this.closeConnections();
     this.setStatus('disconnected');
   }

@@ -57,8 +57,14 @@ export interface RedisStreamsServerStats {
   skipped: number;
   /** Entries that could not be decoded or had no handler on a single-pattern stream (dead-lettered). */
   rejected: number;
-  /** Entries deleted from the stream while pending here (removed from the PEL). */
+  /** Entries deleted from the stream while pending (removed from the PEL). */
   deletedWhilePending: number;
+  /** Entries taken over from idle consumers (XAUTOCLAIM). */
+  reclaimed: number;
+  /** Running entries another consumer took over while this one still worked on them (its result then counts twice). */
+  leasesLost: number;
+  /** Unfinished entries made claimable for peers at shutdown. */
+  handedOver: number;
   /** Handlers running now. */
   inFlight: number;
   /** Successful entries waiting for their XACK. */

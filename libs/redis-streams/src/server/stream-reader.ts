@@ -1,7 +1,8 @@
 import { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { describeError, redisErrorCode } from '../errors/describe-error';
-import { RawEntry, StreamBatch, parsePendingReply, parseReadReply } from '../redis/stream-replies';
+import { deliveryCounts } from '../redis/delivery-counts';
+import { RawEntry, StreamBatch, parseReadReply } from '../redis/stream-replies';
 import { InFlight } from './in-flight';
 
 /** What the reader needs from the server around it. */
@@ -129,7 +130,11 @@ export class StreamReader {
         cursor = entries[entries.length - 1].id;
         const fresh = entries.filter((entry) => !deps.isSettling(stream, entry.id));
         if (fresh.length > 0) {
-          deps.onEntries(stream, fresh, await this.deliveryCounts(stream, fresh));
+          deps.onEntries(
+            stream,
+            fresh,
+            await deliveryCounts(deps.commands, stream, deps.group, deps.consumer, fresh),
+          );
         }
       }
     }
@@ -153,22 +158,6 @@ export class StreamReader {
     );
     this.succeeded();
     return parseReadReply(reply);
-  }
-
-  private async deliveryCounts(stream: string, entries: RawEntry[]): Promise<Map<string, number>> {
-    const { deps } = this;
-    const rows = parsePendingReply(
-      await deps.commands.call(
-        'XPENDING',
-        stream,
-        deps.group,
-        entries[0].id,
-        entries[entries.length - 1].id,
-        String(entries.length),
-        deps.consumer,
-      ),
-    );
-    return new Map(rows.map((row) => [row.id, row.deliveries]));
   }
 
   private succeeded(): void {
