@@ -15,19 +15,12 @@ import {
 } from '../options/server-options';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
 import { StreamRouter } from '../routing/stream-router';
-import { AckBatcher } from './ack-batcher';
-import { RedisScripts } from '../lua/scripts';
-import { DispatchCounters, EntryDispatcher } from './entry-dispatcher';
+import { ConsumerPipeline } from './consumer-pipeline';
+import { DispatchCounters } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
-import { InFlight, entryKey } from './in-flight';
-import { handOver } from './handover';
-import { LeaseKeeper } from './lease-keeper';
-import { Outcomes } from './outcomes';
-import { Reclaimer } from './reclaimer';
-import { RetryPromoter } from './retry-promoter';
+import { InFlight } from './in-flight';
 import { HandlerTable } from './handler-table';
 import { RedisStreamsServerEvents, RedisStreamsServerStats, RedisStreamsStatus } from './server-types';
-import { StreamReader } from './stream-reader';
 
 /**
  * Nest transport strategy that consumes Redis Streams with a consumer group, at least once:
@@ -62,13 +55,9 @@ export class ServerRedisStreams
     handedOver: 0,
   };
   private table: HandlerTable | undefined;
+  private pipeline: ConsumerPipeline | undefined;
   private commands: Redis | undefined;
   private blocking: Redis | undefined;
-  private reader: StreamReader | undefined;
-  private acks: AckBatcher | undefined;
-  private promoter: RetryPromoter | undefined;
-  private reclaimer: Reclaimer | undefined;
-  private leaseKeeper: LeaseKeeper | undefined;
   private closing: Promise<void> | undefined;
   private lastStatus: RedisStreamsStatus | undefined;
 
@@ -119,7 +108,7 @@ export class ServerRedisStreams
 
   /** Counters since start. */
   getStats(): RedisStreamsServerStats {
-    return { ...this.counters, inFlight: this.inFlight.size, pendingAcks: this.acks?.size ?? 0 };
+    return { ...this.counters, inFlight: this.inFlight.size, pendingAcks: this.pipeline?.pendingAcks ?? 0 };
   }
 
   /**
@@ -188,103 +177,19 @@ export class ServerRedisStreams
     this.logger.log(
       `group ${options.group}, consumer ${options.consumer}: reading ${table.streams().join(', ')} on ${redactUrl(options.url)}`,
     );
-    this.startPipeline(this.commands, this.blocking, table);
-  }
-
-  /** Wires acknowledgements, outcomes, the dispatcher, the read loop and the retry promoter. */
-  private startPipeline(commands: Redis, blocking: Redis, table: HandlerTable): void {
-    const { options } = this;
-    const scripts = new RedisScripts(commands);
-    const acks = new AckBatcher(
-      commands,
-      options.group,
-      this.logger,
-      (_key, sent, acked) => {
-        this.counters.acked += acked;
-        this.counters.processedTwice += sent - acked;
-      },
-      options.maxReconnectDelayMs,
-      (key) => table.readKey(key).lane,
-    );
-    this.acks = acks;
-    const outcomes = new Outcomes({
-      scripts,
-      acks,
-      group: options.group,
-      consumer: options.consumer,
-      maxFieldBytes: options.maxPayloadBytes,
-      counters: this.counters,
-      events: this.events,
-      logger: this.logger,
-    });
-    const dispatcher = new EntryDispatcher({
-      group: options.group,
-      consumer: options.consumer,
-      limits: options,
+    this.pipeline = new ConsumerPipeline({
+      commands: this.commands,
+      blocking: this.blocking,
       table,
-      outcomes,
+      options,
       inFlight: this.inFlight,
       counters: this.counters,
       events: this.events,
       logger: this.logger,
       runHandler: (pattern, packet, context) => this.handleEvent(pattern, packet, context),
-    });
-    const readKeys = table.readKeys();
-    this.reader = new StreamReader({
-      blocking,
-      commands,
-      streams: readKeys,
-      group: options.group,
-      consumer: options.consumer,
-      batchSize: options.batchSize,
-      blockMs: options.blockMs,
-      maxReconnectDelayMs: options.maxReconnectDelayMs,
-      inFlight: this.inFlight,
-      logger: this.logger,
-      isSettling: (key, id) => this.inFlight.has(entryKey(key, id)) || acks.has(key, id),
-      onEntries: (key, entries, deliveries) => dispatcher.dispatch(key, entries, deliveries),
-      beforePelRead: () => acks.flush(),
-      healGroups: () => ensureGroups(commands, readKeys, options.group, '0'),
       onHealth: (connected) => this.setStatus(connected ? 'connected' : 'reconnecting'),
     });
-    void this.reader.start();
-    this.promoter = new RetryPromoter(
-      scripts,
-      table.streams(),
-      options.group,
-      options.consumer,
-      options.retryPollMs,
-      this.logger,
-    );
-    this.promoter.start();
-    this.reclaimer = new Reclaimer({
-      commands,
-      readKeys,
-      group: options.group,
-      consumer: options.consumer,
-      minIdleMs: options.minIdleMs,
-      intervalMs: options.reclaimIntervalMs,
-      batchSize: options.batchSize,
-      inFlight: this.inFlight,
-      logger: this.logger,
-      isSettling: (key, id) => this.inFlight.has(entryKey(key, id)) || acks.has(key, id),
-      onEntries: (key, entries, deliveries) => dispatcher.dispatch(key, entries, deliveries),
-      onReclaimed: (taken, deleted) => {
-        this.counters.reclaimed += taken;
-        this.counters.deletedWhilePending += deleted;
-      },
-    });
-    this.reclaimer.start();
-    this.leaseKeeper = new LeaseKeeper(
-      scripts,
-      this.inFlight,
-      options.group,
-      options.consumer,
-      Math.max(10, Math.floor(options.minIdleMs / 3)),
-      this.logger,
-      (lost) => (this.counters.leasesLost += lost),
-    );
-    this.leaseKeeper.start();
+    this.pipeline.start();
   }
 
   private connect(role: string, overrides: Parameters<typeof createRedisConnection>[1]): Redis {
@@ -298,28 +203,7 @@ export class ServerRedisStreams
   }
 
   private async shutdown(): Promise<void> {
-    // Stop taking work, let running handlers finish (their leases still renewed), acknowledge, then hand what is
-    // left to peers and leave the group only if nothing is pending here.
-    await Promise.all([this.reader?.stop(), this.promoter?.stop(), this.reclaimer?.stop()]);
-    const drained = await this.inFlight.waitForIdle(this.options.shutdownTimeoutMs);
-    if (!drained) {
-      this.logger.warn(
-        `${this.inFlight.size} handler(s) still running after ${this.options.shutdownTimeoutMs} ms; ` +
-          'their entries are handed over to peers',
-      );
-    }
-    await this.leaseKeeper?.stop();
-    await this.acks?.flush();
-    this.acks?.stop();
-    if (this.commands?.status === 'ready' && this.table) {
-      this.counters.handedOver += await handOver(
-        this.commands,
-        this.table.readKeys(),
-        this.options.group,
-        this.options.consumer,
-        this.logger,
-      );
-    }
+    await this.pipeline?.stop(this.options.shutdownTimeoutMs);
     await this.closeConnections();
     this.setStatus('disconnected');
   }
