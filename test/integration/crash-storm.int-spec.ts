@@ -21,7 +21,7 @@ describe('crash storm', () => {
   const slots: Array<ChildConsumer | undefined> = [];
 
   afterAll(async () => {
-    await Promise.all(slots.map((child) => child?.stop('SIGKILL')));
+    await Promise.all(slots.map((child) => child?.stop('SIGKILL') ?? Promise.resolve()));
     await redis.del(pattern, record, `${record}:started`, StreamKeys.deadLetter(pattern));
     await redis.del(StreamKeys.retryLane(pattern, 'g'), StreamKeys.retrySchedule(pattern, 'g'));
     await client.close();
