@@ -1,5 +1,12 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 
+/** Manual settlement of one delivery (see {@link RedisStreamsContext.ack}). */
+export interface DeliveryControl {
+  ack(): Promise<void>;
+  retry(options?: { delayMs?: number }): Promise<void>;
+  deadLetter(reason: string): Promise<void>;
+}
+
 /** The slots of a {@link RedisStreamsContext}, in order. */
 export type RedisStreamsContextArgs = [
   stream: string,
@@ -12,6 +19,7 @@ export type RedisStreamsContextArgs = [
   pattern: string,
   eventId: string | undefined,
   timestamp: string | undefined,
+  control?: DeliveryControl,
 ];
 
 /** What a handler learns about the entry it is handling, via `@Ctx()`. */
@@ -64,5 +72,31 @@ export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs>
   /** The producer's `timestamp` field (ISO-8601), if it wrote one. */
   getTimestamp(): string | undefined {
     return this.args[9];
+  }
+
+  /**
+   * Acknowledges now (for handlers with `deliveryPolicy({ autoAck: false })`, or to settle early). The transport
+   * does not settle a delivery twice: after this, the handler's own outcome is ignored.
+   */
+  ack(): Promise<void> {
+    return this.control().ack();
+  }
+
+  /** Schedules a retry in this group's lane, after `delayMs` (default: the handler's backoff). */
+  retry(options?: { delayMs?: number }): Promise<void> {
+    return this.control().retry(options);
+  }
+
+  /** Moves the entry to the dead-letter stream now, with `reason` (reason code `manual`). */
+  deadLetter(reason: string): Promise<void> {
+    return this.control().deadLetter(reason);
+  }
+
+  private control(): DeliveryControl {
+    const control = this.args[10];
+    if (!control) {
+      throw new Error('this context was not created by ServerRedisStreams: it cannot settle a delivery');
+    }
+    return control;
   }
 }

@@ -2,7 +2,13 @@ import { describeError } from './describe-error';
 import { UnrecoverableEventError, UnrecoverablePayload } from './unrecoverable-event.error';
 
 /** Why an entry was dead-lettered or retried. Stable strings: they are stored in dead-letter records. */
-export type FailureReason = 'unrecoverable' | 'validation' | 'handler-error' | 'timeout' | 'max-deliveries';
+export type FailureReason =
+  | 'unrecoverable'
+  | 'validation'
+  | 'handler-error'
+  | 'timeout'
+  | 'max-deliveries'
+  | 'manual';
 
 /** What the transport keeps of a handler failure. */
 export interface Failure {

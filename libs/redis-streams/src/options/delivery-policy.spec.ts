@@ -35,6 +35,7 @@ describe('delivery policy', () => {
       maxDeliveries: 3,
       backoff: { ...DEFAULT_DELIVERY_POLICY.backoff, baseMs: 10 },
       handlerTimeoutMs: undefined,
+      autoAck: true,
     });
     expect(resolveDeliveryPolicy(DEFAULT_DELIVERY_POLICY, undefined, 'h')).toBe(DEFAULT_DELIVERY_POLICY);
   });

@@ -22,6 +22,11 @@ export interface DeliveryPolicyOptions {
   backoff?: BackoffOptions;
   /** A handler still running after this long counts as failed (its late result is ignored). Default: no limit. */
   handlerTimeoutMs?: number;
+  /**
+   * `false`: the handler settles each delivery itself with `ctx.ack()`, `ctx.retry()` or `ctx.deadLetter()`; one it
+   * leaves unsettled stays pending and is redelivered after `minIdleMs`. A failure is still retried. Default true.
+   */
+  autoAck?: boolean;
 }
 
 /** A policy with every default applied. */
@@ -29,6 +34,7 @@ export interface DeliveryPolicy {
   maxDeliveries: number;
   backoff: Required<BackoffOptions>;
   handlerTimeoutMs: number | undefined;
+  autoAck: boolean;
 }
 
 /** Defaults of the delivery policy, in one place. */
@@ -36,6 +42,7 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   maxDeliveries: 5,
   backoff: { type: 'exponential', baseMs: 1000, factor: 2, maxMs: 60_000, jitter: 'full' },
   handlerTimeoutMs: undefined,
+  autoAck: true,
 };
 
 /** The key under which a handler's policy rides in `@EventPattern(pattern, extras)`. */
@@ -68,6 +75,7 @@ export function resolveDeliveryPolicy(
     maxDeliveries: override.maxDeliveries ?? base.maxDeliveries,
     backoff,
     handlerTimeoutMs: override.handlerTimeoutMs ?? base.handlerTimeoutMs,
+    autoAck: override.autoAck ?? base.autoAck,
   };
   assertInteger(`${where}.maxDeliveries`, policy.maxDeliveries, 1, 1000);
   assertInteger(`${where}.backoff.baseMs`, backoff.baseMs, 0);

@@ -15,6 +15,7 @@ import { InFlight, entryKey } from './in-flight';
 import { Delivery, toDelivery } from './lane-fields';
 import { Outcomes } from './outcomes';
 import { RedisStreamsServerStats } from './server-types';
+import { Settlement } from './settlement';
 
 /** The counters a dispatcher moves. */
 export type DispatchCounters = Omit<RedisStreamsServerStats, 'inFlight' | 'pendingAcks'>;
@@ -81,16 +82,30 @@ export class EntryDispatcher {
         pattern: decoded.pattern,
       });
     }
+    const settlement = new Settlement(delivery, decoded.pattern, bound.policy, deps.outcomes);
     try {
-      await this.run(bound, decoded, delivery);
+      await this.run(bound, decoded, delivery, settlement);
     } catch (error) {
+      if (settlement.settled) {
+        // The handler settled the delivery itself, then threw: its own settlement stands.
+        deps.counters.failed++;
+        return;
+      }
       return this.failed(delivery, decoded.pattern, bound, error);
     }
     deps.counters.handled++;
-    deps.outcomes.ack(delivery);
+    if (!settlement.settled && bound.policy.autoAck) {
+      deps.outcomes.ack(delivery);
+    }
+    // autoAck off and left unsettled: it stays pending and is redelivered after minIdleMs.
   }
 
-  private run(bound: BoundHandler, decoded: DecodedEntry, delivery: Delivery): Promise<void> {
+  private run(
+    bound: BoundHandler,
+    decoded: DecodedEntry,
+    delivery: Delivery,
+    settlement: Settlement,
+  ): Promise<void> {
     const { deps } = this;
     const context = new RedisStreamsContext([
       delivery.stream,
@@ -103,6 +118,7 @@ export class EntryDispatcher {
       decoded.pattern,
       decoded.eventId,
       decoded.timestamp,
+      settlement.control,
     ]);
     const running = deps
       .runHandler(decoded.pattern, { pattern: decoded.pattern, data: decoded.data }, context)
