@@ -12,7 +12,7 @@ export type { RedisStreamsClientEvents, RedisStreamsClientStatus } from './clien
 export { RedisStreamsRecord } from './client/redis-streams.record';
 export type { RedisStreamsRecordOptions } from './client/redis-streams.record';
 export { RedisStreamsContext } from './ctx-host/redis-streams.context';
-export type { RedisStreamsContextArgs } from './ctx-host/redis-streams.context';
+export type { DeliveryControl, RedisStreamsContextArgs } from './ctx-host/redis-streams.context';
 export { EmitEvent } from './decorators/emit-event.decorator';
 export { RedisStreamsExceptionFilter } from './filters/redis-streams-exception.filter';
 export type { EmitEventOptions } from './decorators/emit-event.decorator';
@@ -35,6 +35,7 @@ export type { RedisConnectionOptions } from './options/connection-options';
 export { REDIS_STREAMS_TRANSPORT } from './constants';
 export { ENVELOPE_FIELDS } from './serialization/envelope';
 export { UnrecoverableEventError } from './errors/unrecoverable-event.error';
+export { ConsumerNameInUseError } from './server/consumer-lease';
 export type { UnrecoverablePayload } from './errors/unrecoverable-event.error';
 export { redisStreamsValidationExceptionFactory } from './errors/validation-exception-factory';
 export type { FailureReason } from './errors/failure';

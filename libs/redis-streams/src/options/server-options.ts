@@ -40,6 +40,14 @@ export interface RedisStreamsServerOptions extends RedisConnectionOptions, Routi
   minIdleMs?: number;
   /** How often idle entries are looked for (ms). Default 5000. */
   reclaimIntervalMs?: number;
+  /**
+   * The consumer name is leased to one live process for this long, renewed while it runs (ms). A second process
+   * with the same name waits this long for a crashed holder's lease to lapse, and is refused if the holder lives.
+   * Default 5000.
+   */
+  consumerLeaseMs?: number;
+  /** Consumers of the group idle this long with nothing pending are deleted from it (ms). Default 3600000 (1 h). */
+  deleteIdleConsumersAfterMs?: number;
   /** Default delivery policy of every handler (a handler's `@EventPattern` extras override it). */
   delivery?: DeliveryPolicyOptions;
   /** How often the retry promoter looks for due retries (ms). Default 200. */
@@ -64,6 +72,8 @@ export const DEFAULT_SERVER_OPTIONS = {
   retryPollMs: 200,
   minIdleMs: 30_000,
   reclaimIntervalMs: 5000,
+  consumerLeaseMs: 5000,
+  deleteIdleConsumersAfterMs: 3_600_000,
   streamPrefix: '',
 } as const;
 
@@ -108,6 +118,8 @@ export function resolveServerOptions(options: RedisStreamsServerOptions): Resolv
   assertInteger('retryPollMs', resolved.retryPollMs, 10, 60_000);
   assertInteger('minIdleMs', resolved.minIdleMs, 30);
   assertInteger('reclaimIntervalMs', resolved.reclaimIntervalMs, 10);
+  assertInteger('consumerLeaseMs', resolved.consumerLeaseMs, 30);
+  assertInteger('deleteIdleConsumersAfterMs', resolved.deleteIdleConsumersAfterMs, 100);
   resolveRoutes(resolved.routes);
   return resolved;
 }

@@ -11,8 +11,10 @@ import { ensureGroups } from './group-manager';
 import { handOver } from './handover';
 import { HandlerTable } from './handler-table';
 import { InFlight, entryKey } from './in-flight';
+import { sweepIdleConsumers } from './idle-consumers';
 import { LeaseKeeper } from './lease-keeper';
 import { Outcomes } from './outcomes';
+import { Periodic } from './periodic';
 import { Reclaimer } from './reclaimer';
 import { RetryPromoter } from './retry-promoter';
 import { StreamReader } from './stream-reader';
@@ -42,6 +44,7 @@ export class ConsumerPipeline {
   private readonly promoter: RetryPromoter;
   private readonly reclaimer: Reclaimer;
   private readonly leaseKeeper: LeaseKeeper;
+  private readonly sweeper: Periodic;
 
   constructor(private readonly deps: ConsumerPipelineDeps) {
     const { commands, table, options, counters, logger, inFlight } = deps;
@@ -134,6 +137,20 @@ export class ConsumerPipeline {
       logger,
       (lost) => (counters.leasesLost += lost),
     );
+    const sweepEveryMs = Math.min(60_000, Math.max(50, Math.floor(options.deleteIdleConsumersAfterMs / 2)));
+    this.sweeper = new Periodic(sweepEveryMs, async () => {
+      const removed = await sweepIdleConsumers(
+        commands,
+        readKeys,
+        options.group,
+        options.consumer,
+        options.deleteIdleConsumersAfterMs,
+        logger,
+      );
+      if (removed.length > 0) {
+        logger.log(`removed idle consumers with nothing pending: ${removed.join(', ')}`);
+      }
+    });
   }
 
   /** Successful entries waiting for their XACK. */
@@ -146,6 +163,7 @@ export class ConsumerPipeline {
     this.promoter.start();
     this.reclaimer.start();
     this.leaseKeeper.start();
+    this.sweeper.start();
   }
 
   /**
@@ -154,7 +172,7 @@ export class ConsumerPipeline {
    */
   async stop(timeoutMs: number): Promise<void> {
     const { deps } = this;
-    await Promise.all([this.reader.stop(), this.promoter.stop(), this.reclaimer.stop()]);
+    await Promise.all([this.reader.stop(), this.promoter.stop(), this.reclaimer.stop(), this.sweeper.stop()]);
     if (!(await deps.inFlight.waitForIdle(timeoutMs))) {
       deps.logger.warn(
         `${deps.inFlight.size} handler(s) still running after ${timeoutMs} ms; their entries are handed over to peers`,

@@ -15,6 +15,7 @@ import {
 } from '../options/server-options';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
 import { StreamRouter } from '../routing/stream-router';
+import { ConsumerLease } from './consumer-lease';
 import { ConsumerPipeline } from './consumer-pipeline';
 import { DispatchCounters } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
@@ -56,6 +57,7 @@ export class ServerRedisStreams
   };
   private table: HandlerTable | undefined;
   private pipeline: ConsumerPipeline | undefined;
+  private consumerLease: ConsumerLease | undefined;
   private commands: Redis | undefined;
   private blocking: Redis | undefined;
   private closing: Promise<void> | undefined;
@@ -166,6 +168,19 @@ export class ServerRedisStreams
       await this.closeConnections();
       throw new RedisStreamsError(`cannot connect to ${redactUrl(options.url)}: ${describeError(error)}`);
     }
+    this.consumerLease = new ConsumerLease(
+      this.commands,
+      options.group,
+      options.consumer,
+      options.consumerLeaseMs,
+      this.logger,
+    );
+    try {
+      await this.consumerLease.acquire();
+    } catch (error) {
+      await this.closeConnections();
+      throw error;
+    }
     const lanes = table.readKeys().filter((key) => table.readKey(key).lane);
     await ensureGroups(this.commands, table.streams(), options.group, options.startId);
     await ensureGroups(this.commands, lanes, options.group, '0');
@@ -204,6 +219,9 @@ export class ServerRedisStreams
 
   private async shutdown(): Promise<void> {
     await this.pipeline?.stop(this.options.shutdownTimeoutMs);
+    if (this.commands?.status === 'ready') {
+      await this.consumerLease?.release();
+    }
     await this.closeConnections();
     this.setStatus('disconnected');
   }

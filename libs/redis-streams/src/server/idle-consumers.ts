@@ -1,0 +1,42 @@
+import { LoggerService } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { describeError } from '../errors/describe-error';
+
+/** Deletes the consumer only if its PEL is empty, atomically. Returns 1 deleted, 0 not. */
+const DELETE_IF_EMPTY_LUA = `
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return 0 end
+redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+return 1`;
+
+/**
+ * Deletes consumers of `group` that have been idle longer than `idleMs` and have nothing pending (a process that
+ * went away cleanly or whose entries were all taken over). A consumer with pending entries is never deleted:
+ * XGROUP DELCONSUMER would make them unclaimable forever. Returns the names deleted.
+ */
+export async function sweepIdleConsumers(
+  commands: Redis,
+  keys: readonly string[],
+  group: string,
+  self: string,
+  idleMs: number,
+  logger: LoggerService,
+): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const key of keys) {
+    try {
+      const consumers = (await commands.xinfo('CONSUMERS', key, group)) as unknown[][];
+      for (const info of consumers) {
+        const field = (name: string): unknown => info[info.indexOf(name) + 1];
+        const name = String(field('name'));
+        if (name !== self && Number(field('pending')) === 0 && Number(field('idle')) > idleMs) {
+          if (Number(await commands.eval(DELETE_IF_EMPTY_LUA, 1, key, group, name)) === 1) {
+            deleted.push(name);
+          }
+        }
+      }
+    } catch (error) {
+      logger.warn(`${key}: idle consumer sweep failed: ${describeError(error)}`);
+    }
+  }
+  return deleted;
+}
