@@ -3,7 +3,7 @@ import { lastValueFrom } from 'rxjs';
 import { ClientRedisStreams, StreamKeys } from '@app/redis-streams';
 import { uniqueName } from '../support/names';
 import { TestConsumer, eventController, startConsumer } from '../support/nest';
-import { waitFor } from '../support/wait';
+import { simulateWork, waitFor } from '../support/wait';
 
 describe('policy and reclaim edge cases', () => {
   const redis = new Redis(process.env.REDIS_URL as string);
@@ -37,7 +37,7 @@ describe('policy and reclaim edge cases', () => {
       [
         eventController(stream, async () => {
           runs++;
-          await new Promise((resolve) => setTimeout(resolve, 300));
+          await simulateWork(300);
         }),
       ],
       {

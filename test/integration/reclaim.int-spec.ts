@@ -4,7 +4,7 @@ import { ClientRedisStreams, RedisStreamsServerStats, StreamKeys } from '@app/re
 import { ChildConsumer, ChildConsumerEnv } from '../support/child-consumer';
 import { uniqueName } from '../support/names';
 import { TestConsumer, eventController, startConsumer } from '../support/nest';
-import { waitFor } from '../support/wait';
+import { simulateWork, waitFor } from '../support/wait';
 
 describe('reclaim, leases and hand-over (real processes)', () => {
   const url = process.env.REDIS_URL as string;
@@ -100,7 +100,7 @@ describe('reclaim, leases and hand-over (real processes)', () => {
     let finished = 0;
     const slow = eventController(pattern, async (_data, ctx) => {
       starts.push(ctx.getConsumer());
-      await new Promise((resolve) => setTimeout(resolve, 900));
+      await simulateWork(900);
       finished++;
     });
     const options = { group: 'g', minIdleMs: 300, reclaimIntervalMs: 50 };

@@ -23,3 +23,8 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** A handler's simulated work of `ms` milliseconds (not a wait for a condition: use {@link waitFor} for that). */
+export function simulateWork(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
