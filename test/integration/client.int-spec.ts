@@ -59,6 +59,27 @@ describe('ClientRedisStreams', () => {
     }
   });
 
+  it('a lost XADD reply: ioredis resends it, so the stream holds two entries with the same event_id (DESIGN §5.4)', async () => {
+    const stream = uniqueName('lost-xadd');
+    const port = Number(new URL(process.env.REDIS_URL as string).port || 6379);
+    const proxy = await RedisProxy.start(port);
+    const client = new ClientRedisStreams({ url: proxy.url });
+    try {
+      await client.connect();
+      proxy.dropNextReply();
+      await lastValueFrom(client.emit<string>(stream, { n: 1 }));
+      const entries = await redis.xrange(stream, '-', '+');
+      expect(proxy.droppedReplies).toBe(1);
+      expect(entries).toHaveLength(2);
+      const eventIds = entries.map(([, fields]) => fields[fields.indexOf('event_id') + 1]);
+      expect(eventIds[0]).toBe(eventIds[1]); // consumers that need an exactly-once effect dedupe on it
+    } finally {
+      await client.close();
+      await proxy.close();
+      await redis.del(stream);
+    }
+  });
+
   it('send() is rejected with a clear error', async () => {
     const client = new ClientRedisStreams();
     await expect(lastValueFrom(client.send('x', {}))).rejects.toThrow(/not supported.*use emit\(\)/);

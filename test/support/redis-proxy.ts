@@ -84,6 +84,11 @@ export class RedisProxy {
     this.dropMarker = Buffer.from(marker);
   }
 
+  /** Cuts the connection instead of delivering the next reply, whatever it is (a reply lost with the network). */
+  dropNextReply(): void {
+    this.dropMarker = Buffer.alloc(0);
+  }
+
   /** Replies dropped so far. */
   get droppedReplies(): number {
     return this.dropped;
