@@ -86,7 +86,7 @@ export class EntryDispatcher {
     try {
       await this.run(bound, decoded, delivery, settlement);
     } catch (error) {
-      if (settlement.settled) {
+      if (!settlement.settleByTransport()) {
         // The handler settled the delivery itself, then threw: its own settlement stands.
         deps.counters.failed++;
         return;
@@ -94,7 +94,7 @@ export class EntryDispatcher {
       return this.failed(delivery, decoded.pattern, bound, error);
     }
     deps.counters.handled++;
-    if (!settlement.settled && bound.policy.autoAck) {
+    if (bound.policy.autoAck && settlement.settleByTransport()) {
       deps.outcomes.ack(delivery);
     }
     // autoAck off and left unsettled: it stays pending and is redelivered after minIdleMs.

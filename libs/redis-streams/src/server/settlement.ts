@@ -13,21 +13,21 @@ export class Settlement {
 
   constructor(delivery: Delivery, pattern: string, policy: DeliveryPolicy, outcomes: Outcomes) {
     this.control = {
-      ack: () => {
+      ack: async () => {
         this.claim();
         outcomes.ack(delivery);
-        return Promise.resolve();
+        await Promise.resolve();
       },
-      retry: (options) => {
+      retry: async (options) => {
         this.claim();
-        return outcomes.retry(
+        await outcomes.retry(
           delivery,
           options?.delayMs ?? backoffDelay(policy.backoff, delivery.deliveryCount),
         );
       },
-      deadLetter: (reason) => {
+      deadLetter: async (reason) => {
         this.claim();
-        return outcomes.deadLetter(delivery, {
+        await outcomes.deadLetter(delivery, {
           reason: 'manual',
           errorClass: 'ManualDeadLetter',
           message: String(reason),
@@ -37,9 +37,21 @@ export class Settlement {
     };
   }
 
-  /** True once the handler settled the delivery itself. */
+  /** True once the delivery is settled (by the handler, or by the transport through {@link settleByTransport}). */
   get settled(): boolean {
     return this.done;
+  }
+
+  /**
+   * Claims the delivery for the transport's own outcome. False when the handler already settled it; afterwards
+   * a late `ctx.ack()` (a handler past its timeout) is refused instead of acting on a settled entry.
+   */
+  settleByTransport(): boolean {
+    if (this.done) {
+      return false;
+    }
+    this.done = true;
+    return true;
   }
 
   private claim(): void {

@@ -1,0 +1,41 @@
+import { DEFAULT_DELIVERY_POLICY } from '../options/delivery-policy';
+import { Delivery } from './lane-fields';
+import { Outcomes } from './outcomes';
+import { Settlement } from './settlement';
+
+describe('Settlement', () => {
+  const delivery: Delivery = {
+    readKey: 's',
+    stream: 's',
+    lane: false,
+    id: '1-0',
+    originalId: '1-0',
+    fields: [],
+    deliveryCount: 1,
+    firstFailure: undefined,
+  };
+  const calls: string[] = [];
+  const outcomes = {
+    ack: () => void calls.push('ack'),
+    retry: (_d: Delivery, delayMs: number) => Promise.resolve(void calls.push(`retry ${delayMs}`)),
+    deadLetter: (_d: Delivery, cause: { reason: string }) =>
+      Promise.resolve(void calls.push(`dlq ${cause.reason}`)),
+  } as unknown as Outcomes;
+
+  beforeEach(() => (calls.length = 0));
+
+  it('settles once: a second call is refused', async () => {
+    const settlement = new Settlement(delivery, 'p', DEFAULT_DELIVERY_POLICY, outcomes);
+    await settlement.control.retry({ delayMs: 5 });
+    await expect(settlement.control.ack()).rejects.toThrow(/already settled/);
+    expect(settlement.settleByTransport()).toBe(false);
+    expect(calls).toEqual(['retry 5']);
+  });
+
+  it('once the transport settled it, a late ctx call is refused', async () => {
+    const settlement = new Settlement(delivery, 'p', DEFAULT_DELIVERY_POLICY, outcomes);
+    expect(settlement.settleByTransport()).toBe(true);
+    await expect(settlement.control.deadLetter('late')).rejects.toThrow(/already settled/);
+    expect(calls).toEqual([]);
+  });
+});
