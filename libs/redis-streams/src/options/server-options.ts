@@ -48,6 +48,11 @@ export interface RedisStreamsServerOptions extends RedisConnectionOptions, Routi
   consumerLeaseMs?: number;
   /** Consumers of the group idle this long with nothing pending are deleted from it (ms). Default 3600000 (1 h). */
   deleteIdleConsumersAfterMs?: number;
+  /**
+   * Readiness fails, and the read connection is reopened, when Redis has not answered the read loop for
+   * `blockMs + stallMs` (a silent network never closes the socket). Default 3000.
+   */
+  stallMs?: number;
   /** Default delivery policy of every handler (a handler's `@EventPattern` extras override it). */
   delivery?: DeliveryPolicyOptions;
   /** How often the retry promoter looks for due retries (ms). Default 200. */
@@ -73,6 +78,7 @@ export const DEFAULT_SERVER_OPTIONS = {
   minIdleMs: 30_000,
   reclaimIntervalMs: 5000,
   consumerLeaseMs: 5000,
+  stallMs: 3000,
   deleteIdleConsumersAfterMs: 3_600_000,
   streamPrefix: '',
 } as const;
@@ -119,6 +125,7 @@ export function resolveServerOptions(options: RedisStreamsServerOptions): Resolv
   assertInteger('minIdleMs', resolved.minIdleMs, 30);
   assertInteger('reclaimIntervalMs', resolved.reclaimIntervalMs, 10);
   assertInteger('consumerLeaseMs', resolved.consumerLeaseMs, 30);
+  assertInteger('stallMs', resolved.stallMs, 50);
   assertInteger('deleteIdleConsumersAfterMs', resolved.deleteIdleConsumersAfterMs, 100);
   resolveRoutes(resolved.routes);
   return resolved;

@@ -17,6 +17,7 @@ import { closeRedisConnection, createRedisConnection } from '../redis/connection
 import { StreamRouter } from '../routing/stream-router';
 import { ConsumerLease } from './consumer-lease';
 import { ConsumerPipeline } from './consumer-pipeline';
+import { ReadLoopHealth, Watchdog } from './watchdog';
 import { DispatchCounters } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
 import { InFlight } from './in-flight';
@@ -58,6 +59,7 @@ export class ServerRedisStreams
   private table: HandlerTable | undefined;
   private pipeline: ConsumerPipeline | undefined;
   private consumerLease: ConsumerLease | undefined;
+  private watchdog: Watchdog | undefined;
   private commands: Redis | undefined;
   private blocking: Redis | undefined;
   private closing: Promise<void> | undefined;
@@ -106,6 +108,26 @@ export class ServerRedisStreams
   /** The streams this server reads (known once listening). */
   get streams(): string[] {
     return this.table?.streams() ?? [];
+  }
+
+  /**
+   * Liveness and readiness of this server: `live` while its watchdog ticks (a Redis outage does not make a process
+   * unhealthy), `ready` while Redis answered its read loop within `blockMs + stallMs`.
+   */
+  health(): ReadLoopHealth & { status: RedisStreamsStatus | undefined; group: string; consumer: string } {
+    const loop = this.watchdog?.health() ?? {
+      live: false,
+      ready: false,
+      lastReplyMsAgo: -1,
+      lastTickMsAgo: -1,
+    };
+    return {
+      ...loop,
+      ready: loop.ready && this.lastStatus === 'connected',
+      status: this.lastStatus,
+      group: this.options.group,
+      consumer: this.options.consumer,
+    };
   }
 
   /** Counters since start. */
@@ -202,9 +224,22 @@ export class ServerRedisStreams
       events: this.events,
       logger: this.logger,
       runHandler: (pattern, packet, context) => this.handleEvent(pattern, packet, context),
-      onHealth: (connected) => this.setStatus(connected ? 'connected' : 'reconnecting'),
+      onHealth: (connected) => {
+        if (connected) {
+          this.watchdog?.replied();
+        }
+        this.setStatus(connected ? 'connected' : 'reconnecting');
+      },
     });
     this.pipeline.start();
+    this.watchdog = new Watchdog(
+      this.blocking,
+      options.blockMs,
+      options.stallMs,
+      Math.max(50, Math.min(1000, Math.floor(options.stallMs / 3))),
+      this.logger,
+    );
+    this.watchdog.start();
   }
 
   private connect(role: string, overrides: Parameters<typeof createRedisConnection>[1]): Redis {
@@ -218,6 +253,7 @@ export class ServerRedisStreams
   }
 
   private async shutdown(): Promise<void> {
+    await this.watchdog?.stop();
     await this.pipeline?.stop(this.options.shutdownTimeoutMs);
     if (this.commands?.status === 'ready') {
       await this.consumerLease?.release();
