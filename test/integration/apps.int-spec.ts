@@ -110,6 +110,24 @@ describe('api + consumer apps, in process, on the shield topology', () => {
     });
   });
 
+  it('both apps answer the Kubernetes probes /health/live and /health/ready (Terminus)', async () => {
+    for (const base of [apiUrl, consumerUrl]) {
+      expect(await call(`${base}/health/live`)).toMatchObject({ status: 200, body: { status: 'ok' } });
+      await waitFor(async () => (await call(`${base}/health/ready`)).status === 200, `${base} ready`);
+    }
+    const ready = await call(`${consumerUrl}/health/ready`);
+    expect(ready.body).toMatchObject({
+      status: 'ok',
+      info: {
+        'redis-streams': {
+          status: 'up',
+          servers: [{ group: 'lightrag-workers' }, { group: 'metrics-collector' }],
+        },
+      },
+    });
+    expect((await call(`${apiUrl}/health/ready`)).body).toMatchObject({ info: { redis: { status: 'up' } } });
+  });
+
   it('a valid request → 202 jobId → completed within 2 s, acked, and its events counted', async () => {
     const content = [paragraph('alpha'), paragraph('beta'), paragraph('gamma')].join('\n\n');
     const chunkCount = chunkText(content).length;

@@ -1,3 +1,4 @@
+import { TerminusModule } from '@nestjs/terminus';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { MAX_EVENT_PAYLOAD_BYTES, ShieldRedisModule, redisUrlFrom, routes } from '@app/contracts';
@@ -13,6 +14,7 @@ import { IngestionsService } from './ingestions/ingestions.service';
  */
 @Module({
   imports: [
+    TerminusModule,
     ConfigModule.forRoot({ isGlobal: true }),
     ShieldRedisModule,
     RedisStreamsModule.forRootAsync({

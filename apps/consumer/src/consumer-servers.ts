@@ -1,5 +1,10 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { RedisStreamsServerStats, RedisStreamsStatus, ServerRedisStreams } from '@app/redis-streams';
+import {
+  RedisStreamsHealthIndicator,
+  RedisStreamsServerStats,
+  RedisStreamsStatus,
+  ServerRedisStreams,
+} from '@app/redis-streams';
 import { Subscription } from 'rxjs';
 
 /** What the health endpoint shows about one server. */
@@ -37,6 +42,11 @@ export class ConsumerServers implements OnApplicationShutdown {
       stats: server.getStats(),
     }));
     return { healthy: servers.length > 0 && servers.every((s) => s.status === 'connected'), servers };
+  }
+
+  /** A health indicator over every registered server (liveness: watchdogs tick; readiness: Redis answers). */
+  indicator(): RedisStreamsHealthIndicator {
+    return new RedisStreamsHealthIndicator(this.servers.map(({ server }) => server));
   }
 
   /** Stops tracking. */

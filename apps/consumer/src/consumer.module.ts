@@ -1,3 +1,4 @@
+import { TerminusModule } from '@nestjs/terminus';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { MAX_EVENT_PAYLOAD_BYTES, ShieldRedisModule, redisUrlFrom, routes } from '@app/contracts';
@@ -19,6 +20,7 @@ import { CONSUMER_EVENTS_CLIENT } from './transports';
  */
 @Module({
   imports: [
+    TerminusModule,
     ConfigModule.forRoot({ isGlobal: true }),
     ShieldRedisModule,
     RedisStreamsModule.forRootAsync({

@@ -1,10 +1,19 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { HealthService } from './health.service';
 
-/** `GET /health`: `{ status: 'ok' }`, or 503 when Redis does not answer. */
+/**
+ * `GET /health`: `{ status: 'ok' }`, or 503 when Redis does not answer. Kubernetes probes (Terminus):
+ * `/health/live` (the process serves HTTP; never fails on a Redis outage) and `/health/ready` (Redis answers PING
+ * within a second; down while shutting down).
+ */
 @Controller('health')
 export class HealthController {
-  constructor(private readonly health: HealthService) {}
+  constructor(
+    private readonly health: HealthService,
+    private readonly terminus: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
 
   @Get()
   async get(): Promise<{ status: 'ok' }> {
@@ -12,5 +21,24 @@ export class HealthController {
       throw new ServiceUnavailableException({ status: 'error', redis: 'down' });
     }
     return { status: 'ok' };
+  }
+
+  @Get('live')
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.terminus.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.terminus.check([
+      async () => {
+        const redis = this.indicators.check('redis');
+        return (await this.health.redisAnswers())
+          ? redis.up()
+          : redis.down({ message: 'no PING reply within 1 s' });
+      },
+    ]);
   }
 }

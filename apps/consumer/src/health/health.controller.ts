@@ -1,10 +1,20 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { ConsumerServers } from '../consumer-servers';
 import { ConsumerHealth, HealthService } from './health.service';
 
-/** `GET /health`: 200 with the report when healthy, 503 with the same report when not. */
+/**
+ * Kubernetes probes (Terminus): `/health/live` (the read loops' watchdogs tick; a Redis outage does not fail it, or
+ * every pod would restart), `/health/ready` (Redis answered every read loop recently; down while shutting down).
+ * `GET /health`: the detailed report, 503 when not healthy.
+ */
 @Controller('health')
 export class HealthController {
-  constructor(private readonly health: HealthService) {}
+  constructor(
+    private readonly health: HealthService,
+    private readonly terminus: HealthCheckService,
+    private readonly servers: ConsumerServers,
+  ) {}
 
   @Get()
   async get(): Promise<ConsumerHealth> {
@@ -13,5 +23,17 @@ export class HealthController {
       throw new ServiceUnavailableException(report);
     }
     return report;
+  }
+
+  @Get('live')
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.terminus.check([() => this.servers.indicator().isLive('redis-streams')]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready(): Promise<HealthCheckResult> {
+    return this.terminus.check([() => this.servers.indicator().isReady('redis-streams')]);
   }
 }
