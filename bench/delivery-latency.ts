@@ -8,7 +8,7 @@ import { NestFactory } from '@nestjs/core';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
-import { ClientRedisStreams, ServerRedisStreams } from '@app/redis-streams';
+import { ClientRedisStreams, ServerRedisStreams, StreamKeys } from '@app/redis-streams';
 
 const total = Number(process.argv[2] ?? 2000);
 const rate = Number(process.argv[3] ?? 500);
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   await app.close();
   await client.close();
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  await redis.del(stream);
+  await redis.del(stream, StreamKeys.retryLane(stream, 'bench'), StreamKeys.deadLetter(stream));
   redis.disconnect();
   const sorted = [...latencies].sort((a, b) => a - b);
   const ms = (v: number): string => `${v.toFixed(2)} ms`;
