@@ -15,6 +15,12 @@ import { chunkText } from '../../apps/consumer/src/ingestion/chunker';
 import { uniqueName } from '../support/names';
 import { waitFor } from '../support/wait';
 
+/** The retry lanes the consumer's two groups create. */
+const LANE_KEYS = [
+  '{shield:ingestion_queue}:retry:lightrag-workers',
+  '{shield:events}:retry:metrics-collector',
+];
+
 // The topology is fixed (shield:ingestion_queue, shield:events, fixed groups), so this file owns those keys: it
 // deletes them before and after. Integration files run one at a time (--runInBand).
 
@@ -82,7 +88,7 @@ describe('api + consumer apps, in process, on the shield topology', () => {
     );
 
   beforeAll(async () => {
-    await redis.del(INGESTION_QUEUE_STREAM, EVENTS_STREAM, EVENT_COUNTS_KEY);
+    await redis.del(INGESTION_QUEUE_STREAM, EVENTS_STREAM, EVENT_COUNTS_KEY, ...LANE_KEYS);
     consumer = await createConsumerApp({ logger, blockMs: 200 });
     await consumer.app.startAllMicroservices();
     consumerUrl = await listen(consumer.app);
@@ -92,7 +98,13 @@ describe('api + consumer apps, in process, on the shield topology', () => {
   afterAll(async () => {
     await api?.close();
     await consumer?.app.close();
-    await redis.del(INGESTION_QUEUE_STREAM, EVENTS_STREAM, EVENT_COUNTS_KEY, ...jobIds.map(jobKey));
+    await redis.del(
+      INGESTION_QUEUE_STREAM,
+      EVENTS_STREAM,
+      EVENT_COUNTS_KEY,
+      ...jobIds.map(jobKey),
+      ...LANE_KEYS,
+    );
     await redis.quit();
   });
 

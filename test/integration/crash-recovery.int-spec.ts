@@ -26,7 +26,7 @@ describe('crash recovery with real processes', () => {
   function names(label: string): { pattern: string; record: string } {
     const pattern = uniqueName(label);
     const record = `${pattern}:handled`;
-    keys.push(pattern, record, `${record}:started`);
+    keys.push(pattern, record, `${record}:started`, `{${pattern}}:retry:g`);
     return { pattern, record };
   }
 

@@ -27,9 +27,10 @@ describe('delivery', () => {
       [eventController(pattern, (data, ctx) => void seen.push({ data, ctx, at: Date.now() }))],
       { group: 'svc-a' },
     );
+    // Steps run in reverse: close the consumer first (a live one would recreate a deleted stream), then delete.
     cleanup.push(
-      () => consumer.close(),
       () => redis.del(pattern),
+      () => consumer.close(),
     );
 
     const payload = { orderId: 42, items: ['a', 'b'], nested: { ok: true } };

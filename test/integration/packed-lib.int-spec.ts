@@ -239,7 +239,7 @@ describe('the packed library in an outside Nest app', () => {
   }
 
   afterAll(async () => {
-    await redis.del(stream);
+    await redis.del(stream, `{${stream}}:retry:outside-app`);
     redis.disconnect();
     for (const dir of tempDirs) {
       rmSync(dir, { recursive: true, force: true });

@@ -96,6 +96,8 @@ describe('Redis restarts and vanishing streams', () => {
     expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     const groups = (await redis.xinfo('GROUPS', pattern)) as unknown[];
     expect(JSON.stringify(groups)).toContain('"g"');
+    await consumer.close(); // first: a running consumer would recreate the stream (MKSTREAM) after a delete
+    consumer = undefined;
     await redis.del(pattern);
     redis.disconnect();
   });

@@ -6,7 +6,9 @@ import {
   RedisStreamsExceptionFilter,
   RedisStreamsServerOptions,
   ServerRedisStreams,
+  StreamKeys,
 } from '@app/redis-streams';
+import { Redis } from 'ioredis';
 
 /** What a test handler is called with. */
 export type TestHandler = (data: unknown, ctx: RedisStreamsContext) => unknown;
@@ -44,5 +46,19 @@ export async function startConsumer(
   });
   app.useGlobalFilters(new RedisStreamsExceptionFilter());
   await app.listen();
-  return { app, server, close: () => app.close() };
+  const close = async (): Promise<void> => {
+    const streams = server.streams;
+    const { group, url } = server.options;
+    await app.close();
+    // The transport creates each group's retry lane (and, while retrying, its schedule and promoter lease).
+    const redis = new Redis(url);
+    const keys = streams.flatMap((stream) => [
+      StreamKeys.retryLane(stream, group),
+      StreamKeys.retrySchedule(stream, group),
+      StreamKeys.promoterLease(stream, group),
+    ]);
+    await (keys.length > 0 ? redis.del(...keys) : Promise.resolve(0)).catch(() => 0);
+    redis.disconnect();
+  };
+  return { app, server, close };
 }
