@@ -42,9 +42,8 @@ describe('ClientRedisStreams', () => {
 
   it('concurrent emits are pipelined: all of them are on the wire before the first reply', async () => {
     const stream = uniqueName('pipeline');
-    const port = Number(new URL(process.env.REDIS_URL as string).port || 6379);
-    const proxy = await RedisProxy.start(port);
-    const client = new ClientRedisStreams({ url: `redis://127.0.0.1:${proxy.port}` });
+    const proxy = await RedisProxy.inFrontOfTestRedis();
+    const client = new ClientRedisStreams({ url: proxy.url });
     try {
       await client.connect();
       const gate = proxy.hold('xadd', 100);
@@ -61,8 +60,7 @@ describe('ClientRedisStreams', () => {
 
   it('a lost XADD reply: ioredis resends it, so the stream holds two entries with the same event_id (DESIGN §5.4)', async () => {
     const stream = uniqueName('lost-xadd');
-    const port = Number(new URL(process.env.REDIS_URL as string).port || 6379);
-    const proxy = await RedisProxy.start(port);
+    const proxy = await RedisProxy.inFrontOfTestRedis();
     const client = new ClientRedisStreams({ url: proxy.url });
     try {
       await client.connect();

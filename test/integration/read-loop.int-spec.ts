@@ -63,8 +63,7 @@ describe('read loop: prefetch bound, batched acks, shutdown deadline, lost repli
 
   it('acknowledges in batches, not one XACK per entry', async () => {
     const pattern = (stream = uniqueName('acks'));
-    const port = Number(new URL(url).port || 6379);
-    proxy = await RedisProxy.start(port);
+    proxy = await RedisProxy.inFrontOfTestRedis();
     consumer = await startConsumer([eventController(pattern, () => undefined)], {
       url: proxy.url,
       group: 'g',
@@ -113,8 +112,7 @@ describe('read loop: prefetch bound, batched acks, shutdown deadline, lost repli
 
   it('a lost XREADGROUP reply: after the reconnect the consumer re-reads its own PEL and handles the entry', async () => {
     const pattern = (stream = uniqueName('lost-reply'));
-    const port = Number(new URL(url).port || 6379);
-    proxy = await RedisProxy.start(port);
+    proxy = await RedisProxy.inFrontOfTestRedis();
     const seen: RedisStreamsContext[] = [];
     consumer = await startConsumer([eventController(pattern, (_data, ctx) => void seen.push(ctx))], {
       url: proxy.url,

@@ -54,6 +54,11 @@ export class RedisProxy {
     return proxy;
   }
 
+  /** A proxy in front of the Redis the integration tests use (REDIS_URL). */
+  static inFrontOfTestRedis(): Promise<RedisProxy> {
+    return RedisProxy.start(Number(new URL(process.env.REDIS_URL as string).port || 6379));
+  }
+
   get port(): number {
     return (this.server.address() as AddressInfo).port;
   }

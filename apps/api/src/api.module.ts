@@ -1,7 +1,7 @@
 import { TerminusModule } from '@nestjs/terminus';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { MAX_EVENT_PAYLOAD_BYTES, ShieldRedisModule, redisUrlFrom, routes } from '@app/contracts';
+import { ShieldRedisModule, streamsClientOptions } from '@app/contracts';
 import { RedisStreamsModule } from '@app/redis-streams';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
@@ -19,12 +19,7 @@ import { IngestionsService } from './ingestions/ingestions.service';
     ShieldRedisModule,
     RedisStreamsModule.forRootAsync({
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({
-        url: redisUrlFrom(config),
-        routes,
-        source: 'api',
-        maxPayloadBytes: MAX_EVENT_PAYLOAD_BYTES,
-      }),
+      useFactory: (config: ConfigService) => streamsClientOptions(config, 'api'),
     }),
   ],
   controllers: [IngestionsController, HealthController],

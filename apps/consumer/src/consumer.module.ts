@@ -1,7 +1,7 @@
 import { TerminusModule } from '@nestjs/terminus';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { MAX_EVENT_PAYLOAD_BYTES, ShieldRedisModule, redisUrlFrom, routes } from '@app/contracts';
+import { ShieldRedisModule, streamsClientOptions } from '@app/contracts';
 import { RedisStreamsModule } from '@app/redis-streams';
 import { ConsumerServers } from './consumer-servers';
 import { HealthController } from './health/health.controller';
@@ -26,12 +26,7 @@ import { CONSUMER_EVENTS_CLIENT } from './transports';
     RedisStreamsModule.forRootAsync({
       name: CONSUMER_EVENTS_CLIENT,
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({
-        url: redisUrlFrom(config),
-        routes,
-        source: 'consumer',
-        maxPayloadBytes: MAX_EVENT_PAYLOAD_BYTES,
-      }),
+      useFactory: (config: ConfigService) => streamsClientOptions(config, 'consumer'),
     }),
   ],
   controllers: [IngestionHandler, EventCountsHandler, EventCountsController, HealthController],

@@ -29,4 +29,5 @@ export { JOB_STATUSES, JOB_STATUS_TTL_SECONDS, isJobStatus } from './job-status/
 export type { JobStatus, JobStatusRecord, JobTransition } from './job-status/job-status';
 export { JobStatusStore } from './job-status/job-status.store';
 export { SHIELD_REDIS, ShieldRedisModule, redisUrlFrom } from './redis/shield-redis.module';
+export { streamsClientOptions } from './redis/streams-client-options';
 export { pingRedis } from './redis/ping';
