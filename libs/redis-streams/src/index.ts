@@ -50,3 +50,22 @@ export {
   RedisCommandError,
   RedisStreamsError,
 } from './errors/redis-streams.error';
+export { inspectStreams, redisTime } from './admin/stream-inspector';
+export type { GroupSnapshot, InspectOptions, StreamSnapshot } from './admin/stream-inspector';
+export { discoverDeadLetterSources, discoverStreams } from './admin/stream-discovery';
+export { getDeadLetter, listDeadLetters } from './admin/dead-letters';
+export type { DeadLetterFilter, DeadLetterRecord, ListDeadLettersOptions } from './admin/dead-letters';
+export { purgeDeadLetters, redriveDeadLetters } from './admin/dead-letter-actions';
+export type {
+  DeadLetterSelection,
+  PurgeOptions,
+  RedriveOptions,
+  RedriveResult,
+} from './admin/dead-letter-actions';
+export { parseTopology } from './admin/topology';
+export type { GroupTopology, StreamTopology, Topology } from './admin/topology';
+export { loadTopology } from './admin/topology-file';
+export { applyTopology } from './admin/provision';
+export type { ProvisionResult, ProvisionedGroup } from './admin/provision';
+export { trimStreams } from './admin/janitor';
+export type { TrimOptions, TrimResult } from './admin/janitor';

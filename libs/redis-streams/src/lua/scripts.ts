@@ -1,8 +1,11 @@
 import type { Redis } from 'ioredis';
+import { COUNT_AFTER_LUA } from './count-after.lua';
 import { DEAD_LETTER_LUA } from './dead-letter.lua';
 import { PROMOTE_RETRIES_LUA } from './promote-retries.lua';
+import { REDRIVE_DEAD_LETTER_LUA } from './redrive-dead-letter.lua';
 import { RENEW_LEASES_LUA } from './renew-leases.lua';
 import { SCHEDULE_RETRY_LUA } from './schedule-retry.lua';
+import { TRIM_BEHIND_GROUPS_LUA } from './trim-behind-groups.lua';
 
 type ScriptCall = (...args: Array<string | number | Buffer>) => Promise<unknown>;
 
@@ -12,10 +15,25 @@ const SCRIPTS = {
   nrsDeadLetterV1: { numberOfKeys: 2, lua: DEAD_LETTER_LUA },
   nrsPromoteRetriesV1: { numberOfKeys: 3, lua: PROMOTE_RETRIES_LUA },
   nrsRenewLeasesV1: { numberOfKeys: 1, lua: RENEW_LEASES_LUA },
+  nrsRedriveDeadLetterV1: { numberOfKeys: 3, lua: REDRIVE_DEAD_LETTER_LUA },
+  nrsTrimBehindGroupsV1: { numberOfKeys: 1, lua: TRIM_BEHIND_GROUPS_LUA },
+  nrsCountAfterV1: { numberOfKeys: 1, lua: COUNT_AFTER_LUA },
 } as const;
+
+const bound = new WeakMap<Redis, RedisScripts>();
 
 /** The atomic multi-key steps, bound to one connection (EVALSHA, loaded on first use). */
 export class RedisScripts {
+  /** The scripts of `connection`, defined on it once. */
+  static for(connection: Redis): RedisScripts {
+    let scripts = bound.get(connection);
+    if (!scripts) {
+      scripts = new RedisScripts(connection);
+      bound.set(connection, scripts);
+    }
+    return scripts;
+  }
+
   constructor(private readonly connection: Redis) {
     for (const [name, definition] of Object.entries(SCRIPTS)) {
       connection.defineCommand(name, definition);
@@ -87,6 +105,48 @@ export class RedisScripts {
   /** See renew-leases.lua.ts. Resolves with how many ids another consumer owns now. */
   async renewLeases(key: string, group: string, consumer: string, ids: string[]): Promise<number> {
     return Number(await this.call('nrsRenewLeasesV1')(key, group, consumer, ...ids));
+  }
+
+  /** See redrive-dead-letter.lua.ts. */
+  async redriveDeadLetter(
+    deadLetters: string,
+    lane: string,
+    log: string,
+    deadLetterId: string,
+    group: string,
+    by: string,
+  ): Promise<{ redriven: true; laneId: string } | { redriven: false; why: string }> {
+    const [done, detail] = (await this.call('nrsRedriveDeadLetterV1')(
+      deadLetters,
+      lane,
+      log,
+      deadLetterId,
+      group,
+      by,
+    )) as [unknown, unknown];
+    const text = String(detail);
+    return Number(done) === 1 ? { redriven: true, laneId: text } : { redriven: false, why: text };
+  }
+
+  /** See trim-behind-groups.lua.ts. */
+  async trimBehindGroups(
+    stream: string,
+    bound: string,
+    dryRun: boolean,
+    countLimit: number,
+  ): Promise<{ status: string; point: string; count: number }> {
+    const [status, point, count] = (await this.call('nrsTrimBehindGroupsV1')(
+      stream,
+      bound,
+      dryRun ? '1' : '0',
+      countLimit,
+    )) as [unknown, unknown, unknown];
+    return { status: String(status), point: String(point), count: Number(count) };
+  }
+
+  /** See count-after.lua.ts. */
+  async countAfter(stream: string, id: string): Promise<number> {
+    return Number(await this.call('nrsCountAfterV1')(stream, id));
   }
 
   private call(name: keyof typeof SCRIPTS): ScriptCall {

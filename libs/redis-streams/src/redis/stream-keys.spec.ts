@@ -34,4 +34,19 @@ describe('StreamKeys', () => {
     expect(StreamKeys.deadLetter('shield:events')).toBe('{shield:events}:dlq');
     expect(StreamKeys.retryLane('{shop}:orders', 'billing')).toBe('{shop}:orders:retry:billing');
   });
+
+  it('maps every derived key back to its source stream, and leaves other keys alone', () => {
+    for (const stream of ['shield:events', '{shop}:orders', 'a:retry']) {
+      for (const key of [
+        StreamKeys.deadLetter(stream),
+        StreamKeys.deadLetterLog(stream),
+        StreamKeys.retryLane(stream, 'g'),
+      ]) {
+        expect(StreamKeys.sourceOf(key)).toBe(stream);
+      }
+    }
+    for (const key of ['shield:events', '{shop}:orders', 'orders:dlq', 'x:retry:g']) {
+      expect(StreamKeys.sourceOf(key)).toBeUndefined();
+    }
+  });
 });

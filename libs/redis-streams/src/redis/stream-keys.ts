@@ -16,6 +16,11 @@ export class StreamKeys {
     return `${StreamKeys.base(stream)}:dlq`;
   }
 
+  /** The log of what operators did to the dead-letter stream (redrives, purges). */
+  static deadLetterLog(stream: string): string {
+    return `${StreamKeys.deadLetter(stream)}:log`;
+  }
+
   /** The retry lane (a stream read by `group` only) where due retries of `group` are delivered. */
   static retryLane(stream: string, group: string): string {
     return `${StreamKeys.base(stream)}:retry:${group}`;
@@ -29,5 +34,16 @@ export class StreamKeys {
   /** The lease that lets one consumer of `group` promote due retries at a time. */
   static promoterLease(stream: string, group: string): string {
     return `${StreamKeys.retryLane(stream, group)}:promoter`;
+  }
+
+  /** The source stream of a derived key built here (`{orders}:dlq` → `orders`), or undefined for other keys. */
+  static sourceOf(key: string): string | undefined {
+    const match = /^(.*?)(:dlq(:log)?|:retry:.*)$/.exec(key);
+    if (!match || !match[1]) {
+      return undefined;
+    }
+    const base = match[1];
+    const wrapped = /^\{([^{}]+)\}$/.exec(base);
+    return wrapped ? wrapped[1] : base.includes('{') ? base : undefined;
   }
 }

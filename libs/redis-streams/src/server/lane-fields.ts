@@ -5,6 +5,8 @@ export const LANE_FIELDS = {
   originalId: 'retry_original_id',
   deliveries: 'retry_deliveries',
   firstFailure: 'retry_first_failure',
+  /** The dead-letter record an operator redrove this entry from. */
+  redrivenFrom: 'retry_redriven_from',
 } as const;
 
 const LANE_FIELD_NAMES: ReadonlySet<string> = new Set(Object.values(LANE_FIELDS));
@@ -26,6 +28,8 @@ export interface Delivery {
   deliveryCount: number;
   /** When it first failed (ISO-8601), for entries back from a retry. */
   firstFailure: string | undefined;
+  /** The dead-letter record it was redriven from, if an operator redrove it. */
+  redrivenFrom?: string;
 }
 
 /** Splits a lane entry into the original fields and the bookkeeping, and counts its deliveries. */
@@ -66,6 +70,7 @@ export function toDelivery(
     originalId: meta.get(LANE_FIELDS.originalId) ?? entry.id,
     fields,
     deliveryCount: Number(meta.get(LANE_FIELDS.deliveries) ?? 0) + deliveryCount,
-    firstFailure: meta.get(LANE_FIELDS.firstFailure),
+    firstFailure: meta.get(LANE_FIELDS.firstFailure) || undefined,
+    redrivenFrom: meta.get(LANE_FIELDS.redrivenFrom),
   };
 }

@@ -59,6 +59,7 @@ export class Outcomes {
       String(delivery.deliveryCount),
       LANE_FIELDS.firstFailure,
       delivery.firstFailure ?? new Date().toISOString(),
+      ...(delivery.redrivenFrom ? [LANE_FIELDS.redrivenFrom, delivery.redrivenFrom] : []),
     ]);
     try {
       const scheduled = await deps.scripts.scheduleRetry(
@@ -113,6 +114,9 @@ export class Outcomes {
       'dlq_last_failure',
       now,
     ];
+    if (delivery.redrivenFrom) {
+      fields.push('dlq_redriven_from', delivery.redrivenFrom);
+    }
     if (cause.constraints?.length) {
       fields.push('dlq_constraints', cause.constraints.join(','));
     }
