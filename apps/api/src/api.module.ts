@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ShieldRedisModule, streamsClientOptions } from '@app/contracts';
 import { RedisStreamsModule } from '@app/redis-streams';
+import { EventsModule } from './events/events.module';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { IngestionsController } from './ingestions/ingestions.controller';
@@ -21,6 +22,7 @@ import { IngestionsService } from './ingestions/ingestions.service';
       inject: [ConfigService],
       useFactory: (config: ConfigService) => streamsClientOptions(config, 'api'),
     }),
+    EventsModule,
   ],
   controllers: [IngestionsController, HealthController],
   providers: [IngestionsService, HealthService],

@@ -1,6 +1,7 @@
 import { LogLevel, LoggerService, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { MAX_REQUEST_BODY_BYTES } from '@app/contracts';
 import { ApiModule } from './api.module';
 
@@ -23,5 +24,7 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestExp
   });
   app.useBodyParser('json', { limit: MAX_REQUEST_BODY_BYTES });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  // WebSockets on the HTTP server's port (`/events/ws`), with the plain `ws` library.
+  app.useWebSocketAdapter(new WsAdapter(app));
   return app;
 }

@@ -69,3 +69,7 @@ export { applyTopology } from './admin/provision';
 export type { ProvisionResult, ProvisionedGroup } from './admin/provision';
 export { trimStreams } from './admin/janitor';
 export type { TrimOptions, TrimResult } from './admin/janitor';
+export { DEFAULT_TAIL_BLOCK_MS, DEFAULT_TAIL_COUNT, StreamTail } from './admin/stream-tail';
+export type { StreamTailOptions, StreamTailStats } from './admin/stream-tail';
+export { compileTypeFilter, parseTailPosition } from './admin/stream-tail-entry';
+export type { TailMalformedReason, TailedEvent } from './admin/stream-tail-entry';
