@@ -267,7 +267,7 @@ describe('the packed library in an outside Nest app', () => {
         (file) => !/\.(js|d\.ts)$/.test(file) && !/^(package\.json|README\.md|LICENSE)$/.test(file),
       ),
     ).toEqual([]);
-    expect(packed.filter((file) => /spec|\.map$/.test(file))).toEqual([]);
+    expect(packed.filter((file) => /\.(int-)?spec\.|\.map$/.test(file))).toEqual([]);
     const tarball = join(packDir, report.filename);
 
     const appDir = tempDir('outside-app');
@@ -352,5 +352,19 @@ describe('the packed library in an outside Nest app', () => {
       'no pending entries for the outside-app group',
       5000,
     );
+
+    // The package's bin, as `npx nest-redis-streams` runs it in the outside project.
+    const cli = await run(
+      npm,
+      ['exec', '--no', '--', 'nest-redis-streams', 'status', stream, '--json'],
+      appDir,
+      30_000,
+      childEnv({ REDIS_URL: process.env.REDIS_URL as string }),
+    );
+    const status = JSON.parse(cli.stdout) as {
+      streams: Array<{ length: number; groups: Array<{ name: string }> }>;
+    };
+    expect(status.streams[0].length).toBe(1);
+    expect(status.streams[0].groups.map((group) => group.name)).toEqual([GROUP]);
   }, 240_000);
 });

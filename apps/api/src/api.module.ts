@@ -1,5 +1,6 @@
 import { TerminusModule } from '@nestjs/terminus';
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ShieldRedisModule, streamsClientOptions } from '@app/contracts';
 import { RedisStreamsModule } from '@app/redis-streams';
@@ -8,6 +9,9 @@ import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { IngestionsController } from './ingestions/ingestions.controller';
 import { IngestionsService } from './ingestions/ingestions.service';
+import { ApiMetrics } from './metrics/api-metrics';
+import { MetricsController } from './metrics/metrics.controller';
+import { TraceContextInterceptor } from './tracing/trace-context.interceptor';
 
 /**
  * The HTTP API: accepts ingestion requests, emits them on the work queue (`@EmitEvent` through the unnamed
@@ -24,7 +28,13 @@ import { IngestionsService } from './ingestions/ingestions.service';
     }),
     EventsModule,
   ],
-  controllers: [IngestionsController, HealthController],
-  providers: [IngestionsService, HealthService],
+  controllers: [IngestionsController, HealthController, MetricsController],
+  providers: [
+    IngestionsService,
+    HealthService,
+    ApiMetrics,
+    // A request's W3C traceparent becomes the trace context of the events it emits.
+    { provide: APP_INTERCEPTOR, useClass: TraceContextInterceptor },
+  ],
 })
 export class ApiModule {}

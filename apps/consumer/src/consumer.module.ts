@@ -12,6 +12,8 @@ import { IngestionService } from './ingestion/ingestion.service';
 import { EventCountsController } from './metrics/event-counts.controller';
 import { EventCountsHandler } from './metrics/event-counts.handler';
 import { EventCountsService } from './metrics/event-counts.service';
+import { PrometheusController } from './metrics/prometheus.controller';
+import { PrometheusMetrics } from './metrics/prometheus-metrics';
 import { CONSUMER_EVENTS_CLIENT } from './transports';
 
 /**
@@ -29,7 +31,20 @@ import { CONSUMER_EVENTS_CLIENT } from './transports';
       useFactory: (config: ConfigService) => streamsClientOptions(config, 'consumer'),
     }),
   ],
-  controllers: [IngestionHandler, EventCountsHandler, EventCountsController, HealthController],
-  providers: [IngestionService, IngestionEventsPublisher, EventCountsService, HealthService, ConsumerServers],
+  controllers: [
+    IngestionHandler,
+    EventCountsHandler,
+    EventCountsController,
+    HealthController,
+    PrometheusController,
+  ],
+  providers: [
+    IngestionService,
+    IngestionEventsPublisher,
+    EventCountsService,
+    HealthService,
+    ConsumerServers,
+    PrometheusMetrics,
+  ],
 })
 export class ConsumerModule {}

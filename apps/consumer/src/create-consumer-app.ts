@@ -12,6 +12,7 @@ import {
 import { RedisStreamsServerOptions, ServerRedisStreams } from '@app/redis-streams';
 import { ConsumerModule } from './consumer.module';
 import { ConsumerServers } from './consumer-servers';
+import { PrometheusMetrics } from './metrics/prometheus-metrics';
 import { METRICS, WORKERS } from './transports';
 
 /** Options of {@link createConsumerApp}. */
@@ -56,8 +57,10 @@ export async function createConsumerApp(options: ConsumerAppOptions = {}): Promi
   const workers = new ServerRedisStreams({ ...base, group: LIGHTRAG_WORKERS_GROUP, transportId: WORKERS });
   const metrics = new ServerRedisStreams({ ...base, group: METRICS_COLLECTOR_GROUP, transportId: METRICS });
   const registry = app.get(ConsumerServers);
+  const prometheus = app.get(PrometheusMetrics);
   for (const server of [workers, metrics]) {
     registry.register(server);
+    prometheus.observeServer(server);
     app.connectMicroservice({ strategy: server });
   }
   return { app, workers, metrics };

@@ -50,6 +50,10 @@ export {
   RedisCommandError,
   RedisStreamsError,
 } from './errors/redis-streams.error';
+export { DEFAULT_TAIL_BLOCK_MS, DEFAULT_TAIL_COUNT, StreamTail } from './admin/stream-tail';
+export type { StreamTailOptions, StreamTailStats } from './admin/stream-tail';
+export { compileTypeFilter, parseTailPosition } from './admin/stream-tail-entry';
+export type { TailMalformedReason, TailedEvent } from './admin/stream-tail-entry';
 export { inspectStreams, redisTime } from './admin/stream-inspector';
 export type { GroupSnapshot, InspectOptions, StreamSnapshot } from './admin/stream-inspector';
 export { discoverDeadLetterSources, discoverStreams } from './admin/stream-discovery';
@@ -69,7 +73,20 @@ export { applyTopology } from './admin/provision';
 export type { ProvisionResult, ProvisionedGroup } from './admin/provision';
 export { trimStreams } from './admin/janitor';
 export type { TrimOptions, TrimResult } from './admin/janitor';
-export { DEFAULT_TAIL_BLOCK_MS, DEFAULT_TAIL_COUNT, StreamTail } from './admin/stream-tail';
-export type { StreamTailOptions, StreamTailStats } from './admin/stream-tail';
-export { compileTypeFilter, parseTailPosition } from './admin/stream-tail-entry';
-export type { TailMalformedReason, TailedEvent } from './admin/stream-tail-entry';
+export { currentTraceContext, currentTraceparent, runWithTraceparent } from './tracing/trace-carrier';
+export type { TraceContextHeaders } from './tracing/trace-carrier';
+export { formatTraceparent, isValidTraceparent, parseTraceparent, traceIdOf } from './tracing/traceparent';
+export type { ParsedTraceparent } from './tracing/traceparent';
+export { TRACER_NAME } from './tracing/delivery-trace';
+export {
+  DEFAULT_INSPECT_TIMEOUT_MS,
+  DEFAULT_MAX_PATTERNS,
+  DEFAULT_METRICS_PREFIX,
+  RedisStreamsMetrics,
+} from './metrics/redis-streams-metrics';
+export type { RedisStreamsMetricsOptions } from './metrics/redis-streams-metrics';
+export { DEFAULT_DURATION_BUCKETS } from './metrics/metric-set';
+export type { MetricsRegistry } from './metrics/metric-set';
+export type { StreamList } from './metrics/stream-metrics';
+export type { HandledEntry, RetriedEntry } from './server/server-types';
+export type { EmitFailure, EmittedEvent } from './client/client-redis-streams';

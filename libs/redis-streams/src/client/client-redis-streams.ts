@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
@@ -13,15 +14,37 @@ import { redactUrl } from '../options/connection-options';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
 import { StreamRouter } from '../routing/stream-router';
 import { encodeEnvelope } from '../serialization/envelope';
+import { withTraceHeaders } from '../tracing/trace-headers';
 import { RedisStreamsRecord } from './redis-streams.record';
 
 /** Connection state of a client. */
 export type RedisStreamsClientStatus = 'connected' | 'disconnected' | 'reconnecting';
 
+/** An event written to its stream. */
+export interface EmittedEvent {
+  stream: string;
+  pattern: string;
+  /** The entry id Redis assigned. */
+  id: string;
+}
+
+/** An XADD that Redis refused or that failed with the connection (the caller got the error too). */
+export interface EmitFailure {
+  stream: string;
+  pattern: string;
+  /** Redis's error code (`OOM`, `NOPERM`, …), undefined for connection failures. */
+  code: string | undefined;
+  error: Error;
+}
+
 /** Events a client emits. */
 export type RedisStreamsClientEvents = {
   /** A Redis connection error (message only). */
   error: (error: Error) => void;
+  /** An event was written. */
+  emitted: (event: EmittedEvent) => void;
+  /** An event could not be written. */
+  'emit-failed': (failure: EmitFailure) => void;
 };
 
 /**
@@ -36,7 +59,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
   private readonly router: StreamRouter;
   private connection: Redis | undefined;
   private connecting: Promise<Redis> | undefined;
-  private readonly errorListeners: Array<(error: Error) => void> = [];
+  private readonly events = new EventEmitter();
   private readonly defaultHeaders: Record<string, string>;
 
   constructor(options: RedisStreamsClientOptions = {}) {
@@ -44,6 +67,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     this.options = resolveClientOptions(options);
     this.router = new StreamRouter(this.options);
     this.defaultHeaders = this.options.source ? { source: this.options.source } : {};
+    this.events.on('error', () => undefined); // errors are logged; an 'error' without listener must not throw
   }
 
   /** Connects once; later calls return the same connection. */
@@ -61,14 +85,12 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     this._status$.next('disconnected');
   }
 
-  /** Subscribes to client events (`error`). */
+  /** Subscribes to client events (`error`, `emitted`, `emit-failed`). */
   override on<K extends keyof RedisStreamsClientEvents>(
     event: K,
     callback: RedisStreamsClientEvents[K],
   ): void {
-    if (event === 'error') {
-      this.errorListeners.push(callback);
-    }
+    this.events.on(event, callback);
   }
 
   /** The ioredis connection (after `connect()`). */
@@ -107,17 +129,26 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     const fields = encodeEnvelope(
       pattern,
       data,
-      { eventId: record?.options.eventId, headers: { ...this.defaultHeaders, ...record?.options.headers } },
+      {
+        eventId: record?.options.eventId,
+        headers: withTraceHeaders(this.defaultHeaders, record?.options.headers),
+      },
       this.options,
     );
     const connection = this.connection ?? (await this.connect());
     const stream = this.router.streamFor(pattern);
+    let id: string | null;
     try {
-      return (await connection.xadd(stream, '*', ...fields)) as T;
+      id = await connection.xadd(stream, '*', ...fields);
     } catch (error) {
       // ioredis errors carry the command's arguments (the payload): pass on the message only.
-      throw new RedisCommandError(`XADD to ${stream} failed: ${describeError(error)}`, redisErrorCode(error));
+      const code = redisErrorCode(error);
+      const failure = new RedisCommandError(`XADD to ${stream} failed: ${describeError(error)}`, code);
+      this.events.emit('emit-failed', { stream, pattern, code, error: failure });
+      throw failure;
     }
+    this.events.emit('emitted', { stream, pattern, id: id ?? '' });
+    return id as T;
   }
 
   /** Closes the connection when the Nest application shuts down (after its microservices have drained). */
@@ -141,7 +172,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     connection.on('error', (error: unknown) => {
       const safe = new RedisStreamsError(`redis: ${describeError(error)}`);
       this.logger.debug(safe.message);
-      this.errorListeners.forEach((listener) => listener(safe));
+      this.events.emit('error', safe);
     });
     connection.on('ready', () => this._status$.next('connected'));
     connection.on('reconnecting', () => this._status$.next('reconnecting'));

@@ -1,4 +1,5 @@
 import { BaseRpcContext } from '@nestjs/microservices';
+import { traceIdOf } from '../tracing/traceparent';
 
 /** Manual settlement of one delivery (see {@link RedisStreamsContext.ack}). */
 export interface DeliveryControl {
@@ -52,6 +53,20 @@ export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs>
   /** The `headers` field: correlation id, `traceparent`, source … */
   getHeaders(): Readonly<Record<string, string>> {
     return this.args[5];
+  }
+
+  /**
+   * The producer's W3C `traceparent` from the headers (kept unchanged across retries and redrives), or undefined when
+   * absent or invalid. Inside the handler, `currentTraceparent()` gives the handler's own (its span's, with an SDK).
+   */
+  getTraceparent(): string | undefined {
+    const traceparent = this.getHeaders().traceparent;
+    return traceIdOf(traceparent) ? traceparent : undefined;
+  }
+
+  /** The trace id (32 hex digits) of {@link getTraceparent}, or undefined. */
+  getTraceId(): string | undefined {
+    return traceIdOf(this.getHeaders().traceparent);
   }
 
   /** Fields outside the envelope, exactly as written by their producer (seed 000 `job_id`, `metadata` …). */

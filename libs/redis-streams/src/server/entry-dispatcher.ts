@@ -10,6 +10,8 @@ import { backoffDelay } from '../options/delivery-policy';
 import { ResolvedRoute } from '../options/routing-options';
 import { RawEntry } from '../redis/stream-replies';
 import { DecodeLimits, DecodedEntry, decodeEntry } from '../serialization/entry-decoder';
+import { DeliveryTrace } from '../tracing/delivery-trace';
+import { traceLogSuffix, traceparentOfFields } from '../tracing/trace-headers';
 import { BoundHandler, HandlerTable } from './handler-table';
 import { InFlight, entryKey } from './in-flight';
 import { Delivery, toDelivery } from './lane-fields';
@@ -83,6 +85,7 @@ export class EntryDispatcher {
       });
     }
     const settlement = new Settlement(delivery, decoded.pattern, bound.policy, deps.outcomes);
+    const startedAt = performance.now();
     try {
       await this.run(bound, decoded, delivery, settlement);
     } catch (error) {
@@ -91,9 +94,15 @@ export class EntryDispatcher {
         deps.counters.failed++;
         return;
       }
-      return this.failed(delivery, decoded.pattern, bound, error);
+      return this.failed(delivery, decoded.pattern, bound, error, performance.now() - startedAt);
     }
     deps.counters.handled++;
+    deps.events.emit('handled', {
+      stream: delivery.stream,
+      id: delivery.originalId,
+      pattern: decoded.pattern,
+      durationMs: performance.now() - startedAt,
+    });
     if (bound.policy.autoAck && settlement.settleByTransport()) {
       deps.outcomes.ack(delivery);
     }
@@ -120,22 +129,33 @@ export class EntryDispatcher {
       decoded.timestamp,
       settlement.control,
     ]);
-    const running = deps
-      .runHandler(decoded.pattern, { pattern: decoded.pattern, data: decoded.data }, context)
+    const tracing = DeliveryTrace.start({
+      stream: delivery.stream,
+      group: deps.group,
+      consumer: deps.consumer,
+      entryId: delivery.originalId,
+      pattern: decoded.pattern,
+      eventId: decoded.eventId,
+      deliveryCount: delivery.deliveryCount,
+      redrivenFrom: delivery.redrivenFrom,
+      headers: decoded.headers,
+    });
+    const running = tracing
+      .run(() => deps.runHandler(decoded.pattern, { pattern: decoded.pattern, data: decoded.data }, context))
       // Prefer the original exception when RedisStreamsExceptionFilter recorded it. Handlers may fail with
       // anything (Nest passes RpcException payloads on as plain objects): classification takes unknown.
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       .catch((error: unknown) => Promise.reject(takeFailure(context)?.error ?? error));
     const timeoutMs = bound.policy.handlerTimeoutMs;
     if (timeoutMs === undefined) {
-      return running;
+      return tracing.endWith(running);
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutMs)), timeoutMs);
     });
     running.catch(() => undefined); // a late failure after the timeout must not be unhandled
-    return Promise.race([running, timeout]).finally(() => clearTimeout(timer));
+    return tracing.endWith(Promise.race([running, timeout]).finally(() => clearTimeout(timer)));
   }
 
   private async failed(
@@ -143,13 +163,15 @@ export class EntryDispatcher {
     pattern: string,
     bound: BoundHandler,
     error: unknown,
+    durationMs: number,
   ): Promise<void> {
     const { deps } = this;
     deps.counters.failed++;
     const failure = classifyFailure(error);
     deps.logger.warn(
       `${delivery.stream} ${delivery.originalId} "${pattern}" failed on delivery ${delivery.deliveryCount} ` +
-        `(${failure.reason}): ${failure.errorClass}: ${failure.message.slice(0, 200)}`,
+        `(${failure.reason}): ${failure.errorClass}: ${failure.message.slice(0, 200)}` +
+        traceLogSuffix(traceparentOfFields(delivery.fields)),
     );
     deps.events.emit('handler-failed', {
       stream: delivery.stream,
@@ -157,6 +179,8 @@ export class EntryDispatcher {
       pattern,
       deliveryCount: delivery.deliveryCount,
       error,
+      reason: failure.reason,
+      durationMs,
     });
     const outOfDeliveries = delivery.deliveryCount >= bound.policy.maxDeliveries;
     if (failure.permanent || outOfDeliveries) {
@@ -167,7 +191,7 @@ export class EntryDispatcher {
       });
       return;
     }
-    await deps.outcomes.retry(delivery, backoffDelay(bound.policy.backoff, delivery.deliveryCount));
+    await deps.outcomes.retry(delivery, backoffDelay(bound.policy.backoff, delivery.deliveryCount), pattern);
   }
 
   private async unhandled(delivery: Delivery, pattern: string, route: ResolvedRoute): Promise<void> {

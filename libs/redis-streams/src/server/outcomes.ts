@@ -3,6 +3,7 @@ import { LoggerService } from '@nestjs/common';
 import { describeError } from '../errors/describe-error';
 import { RedisScripts } from '../lua/scripts';
 import { StreamKeys } from '../redis/stream-keys';
+import { traceLogSuffix, traceparentOfFields } from '../tracing/trace-headers';
 import { AckBatcher } from './ack-batcher';
 import { Delivery, LANE_FIELDS } from './lane-fields';
 import { RedisStreamsServerStats } from './server-types';
@@ -48,8 +49,8 @@ export class Outcomes {
     this.deps.acks.add(delivery.readKey, delivery.id);
   }
 
-  /** Schedules the next delivery in `delayMs`, for this group only. */
-  async retry(delivery: Delivery, delayMs: number): Promise<void> {
+  /** Schedules the next delivery in `delayMs`, for this group only (`pattern` only labels the `retried` event). */
+  async retry(delivery: Delivery, delayMs: number, pattern?: string): Promise<void> {
     const { deps } = this;
     const member = JSON.stringify([
       ...(delivery.fields ?? []).map((field) => field.toString()),
@@ -73,6 +74,13 @@ export class Outcomes {
       );
       if (scheduled) {
         deps.counters.retried++;
+        deps.events.emit('retried', {
+          stream: delivery.stream,
+          id: delivery.originalId,
+          pattern,
+          delayMs,
+          deliveryCount: delivery.deliveryCount,
+        });
       } else {
         deps.counters.processedTwice++;
       }
@@ -135,13 +143,16 @@ export class Outcomes {
       }
       deps.counters.deadLettered++;
       deps.logger.warn(
-        `${delivery.stream} ${delivery.originalId}: dead-lettered (${cause.reason}) after ${delivery.deliveryCount} deliveries`,
+        `${delivery.stream} ${delivery.originalId}: dead-lettered (${cause.reason}) after ${delivery.deliveryCount} deliveries` +
+          traceLogSuffix(traceparentOfFields(delivery.fields)),
       );
       deps.events.emit('dead-lettered', {
         stream: delivery.stream,
         id: delivery.originalId,
         deadLetterId,
         reason: cause.reason,
+        group: deps.group,
+        pattern: cause.pattern,
       });
     } catch (error) {
       deps.logger.warn(

@@ -91,7 +91,7 @@ export class ServerRedisStreams
     return this.closing;
   }
 
-  /** Subscribes to a server event (`error`, `handler-failed`, `rejected`). */
+  /** Subscribes to a server event (see {@link RedisStreamsServerEvents}). */
   on<K extends keyof RedisStreamsServerEvents>(event: K, callback: RedisStreamsServerEvents[K]): this {
     this.events.on(event, callback);
     return this;

@@ -8,6 +8,31 @@ export interface HandlerFailure {
   pattern: string;
   deliveryCount: number;
   error: unknown;
+  /** How the failure was classified (`handler-error`, `timeout`, `validation`, `unrecoverable`). */
+  reason: string;
+  /** How long the handler ran before it failed (ms). */
+  durationMs: number;
+}
+
+/** A handler that finished successfully. */
+export interface HandledEntry {
+  stream: string;
+  id: string;
+  pattern: string;
+  /** How long the handler ran (ms). */
+  durationMs: number;
+}
+
+/** A failed delivery scheduled for a retry in the group's own retry lane. */
+export interface RetriedEntry {
+  stream: string;
+  id: string;
+  /** The event's pattern, when known. */
+  pattern: string | undefined;
+  /** Delay until the retry is due (ms). */
+  delayMs: number;
+  /** The delivery that failed (the retry will be delivery `deliveryCount + 1`). */
+  deliveryCount: number;
 }
 
 /** An entry that could not be decoded or routed. */
@@ -23,6 +48,10 @@ export interface DeadLetteredEntry {
   id: string;
   deadLetterId: string;
   reason: string;
+  /** The group that dead-lettered it. */
+  group: string;
+  /** The event's type, when it could be decoded (for `no-handler`: a type nobody here handles). */
+  pattern: string | undefined;
 }
 
 /** Events a server emits, subscribed to with `server.on(event, callback)`. */
@@ -35,6 +64,10 @@ export type RedisStreamsServerEvents = {
   rejected: (entry: RejectedEntry) => void;
   /** An entry was moved to the dead-letter stream. */
   'dead-lettered': (entry: DeadLetteredEntry) => void;
+  /** A handler finished successfully (its entry is then acknowledged, unless autoAck is off). */
+  handled: (entry: HandledEntry) => void;
+  /** A failed delivery was scheduled for a retry (by the transport, or by the handler's `ctx.retry()`). */
+  retried: (entry: RetriedEntry) => void;
 };
 
 /** Counters since the server started. */

@@ -23,6 +23,7 @@ export class Settlement {
         await outcomes.retry(
           delivery,
           options?.delayMs ?? backoffDelay(policy.backoff, delivery.deliveryCount),
+          pattern,
         );
       },
       deadLetter: async (reason) => {

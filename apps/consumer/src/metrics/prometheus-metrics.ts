@@ -1,0 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EVENTS_STREAM, INGESTION_QUEUE_STREAM, SHIELD_REDIS } from '@app/contracts';
+import { ClientRedisStreams, RedisStreamsMetrics, ServerRedisStreams } from '@app/redis-streams';
+import type { Redis } from 'ioredis';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { CONSUMER_EVENTS_CLIENT } from '../transports';
+
+/**
+ * The consumer's Prometheus registry (its own, not prom-client's global one, so two apps in one process never
+ * collide): process metrics, the lifecycle events it emits, both servers (added by createConsumerApp) and the backlog
+ * of both streams of the topology.
+ */
+@Injectable()
+export class PrometheusMetrics {
+  readonly registry = new Registry();
+  private readonly metrics = new RedisStreamsMetrics({ registry: this.registry });
+
+  constructor(
+    @Inject(CONSUMER_EVENTS_CLIENT) client: ClientRedisStreams,
+    @Inject(SHIELD_REDIS) redis: Redis,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    this.metrics.observeClient(client).observeStreams(redis, [INGESTION_QUEUE_STREAM, EVENTS_STREAM]);
+  }
+
+  /** Counts what `server` handles from now on. */
+  observeServer(server: ServerRedisStreams): void {
+    this.metrics.observeServer(server);
+  }
+}

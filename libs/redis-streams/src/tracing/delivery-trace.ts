@@ -1,0 +1,145 @@
+import {
+  Attributes,
+  Context,
+  ROOT_CONTEXT,
+  Span,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  createTraceState,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
+import { runWithTraceparent } from './trace-carrier';
+import { TRACE_HEADERS } from './trace-headers';
+import { formatTraceparent, parseTraceparent } from './traceparent';
+
+/** The tracer name of the transport's spans. */
+export const TRACER_NAME = 'nest-redis-streams';
+
+/** What a delivery's span describes. */
+export interface DeliveryTraceInfo {
+  stream: string;
+  group: string;
+  consumer: string;
+  /** The entry's id in its stream (stable across retries). */
+  entryId: string;
+  pattern: string;
+  eventId: string | undefined;
+  deliveryCount: number;
+  /** The dead-letter record the entry was redriven from. */
+  redrivenFrom: string | undefined;
+  /** The entry's `headers` (they carry the producer's `traceparent`, copied unchanged into retries and redrives). */
+  headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The trace of one delivery: a CONSUMER span, child of (and linked to) the producer's span found in the headers,
+ * that the handler runs in. Without an OpenTelemetry SDK the span is a no-op and only the incoming traceparent is
+ * carried into the handler (so what it emits stays in the producer's trace).
+ */
+export class DeliveryTrace {
+  private constructor(
+    private readonly parent: Context,
+    private readonly span: Span,
+    private readonly traceparent: string | undefined,
+    private readonly tracestate: string | undefined,
+  ) {}
+
+  /** Starts the delivery's span (not yet active: see {@link run}). */
+  static start(info: DeliveryTraceInfo): DeliveryTrace {
+    const parent = extractParent(info.headers);
+    const producer = trace.getSpanContext(parent);
+    const span = trace.getTracer(TRACER_NAME).startSpan(
+      `process ${info.stream}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: attributesOf(info),
+        links: producer ? [{ context: producer }] : [],
+      },
+      parent,
+    );
+    const own = span.spanContext();
+    if (trace.isSpanContextValid(own)) {
+      const traceparent = formatTraceparent({
+        traceId: own.traceId.toLowerCase(),
+        spanId: own.spanId.toLowerCase(),
+        traceFlags: own.traceFlags & 0xff,
+      });
+      return new DeliveryTrace(parent, span, traceparent, own.traceState?.serialize());
+    }
+    return new DeliveryTrace(parent, span, undefined, undefined);
+  }
+
+  /** Runs the handler with the span active (OpenTelemetry context) and its traceparent current (fallback carrier). */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return context.with(trace.setSpan(this.parent, this.span), () =>
+      runWithTraceparent(this.traceparent, fn, this.tracestate),
+    );
+  }
+
+  /** Ends the span when `outcome` settles: status ERROR when it rejects. Returns `outcome` unchanged. */
+  endWith<T>(outcome: Promise<T>): Promise<T> {
+    outcome.then(
+      () => this.span.end(),
+      (error: unknown) => {
+        this.fail(error);
+        this.span.end();
+      },
+    );
+    return outcome;
+  }
+
+  private fail(error: unknown): void {
+    const name = error instanceof Error ? error.name : typeof error;
+    const message = error instanceof Error ? error.message : 'non-Error failure';
+    this.span.setAttribute('error.type', name);
+    if (error instanceof Error) {
+      this.span.recordException(error);
+    }
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message: `${name}: ${message.slice(0, 200)}` });
+  }
+}
+
+/** The producer's context from the headers: a registered propagator's extraction, else our own parse. */
+function extractParent(headers: Readonly<Record<string, string>>): Context {
+  const extracted = propagation.extract(ROOT_CONTEXT, headers);
+  const spanContext = trace.getSpanContext(extracted);
+  if (spanContext && trace.isSpanContextValid(spanContext)) {
+    return extracted;
+  }
+  const parsed = parseTraceparent(headers[TRACE_HEADERS.traceparent]);
+  if (!parsed) {
+    return extracted;
+  }
+  const tracestate = headers[TRACE_HEADERS.tracestate];
+  return trace.setSpanContext(extracted, {
+    traceId: parsed.traceId,
+    spanId: parsed.spanId,
+    traceFlags: parsed.traceFlags,
+    isRemote: true,
+    ...(typeof tracestate === 'string' && tracestate ? { traceState: createTraceState(tracestate) } : {}),
+  });
+}
+
+/** OpenTelemetry messaging semantic conventions, plus this transport's own `messaging.redis_streams.*`. */
+function attributesOf(info: DeliveryTraceInfo): Attributes {
+  const attributes: Attributes = {
+    'messaging.system': 'redis',
+    'messaging.operation.type': 'process',
+    'messaging.operation.name': 'process',
+    'messaging.destination.name': info.stream,
+    'messaging.consumer.group.name': info.group,
+    'messaging.client.id': info.consumer,
+    'messaging.message.id': info.entryId,
+    'messaging.redis_streams.pattern': info.pattern,
+    'messaging.redis_streams.delivery_count': info.deliveryCount,
+  };
+  if (info.eventId !== undefined) {
+    attributes['messaging.redis_streams.event_id'] = info.eventId;
+  }
+  if (info.redrivenFrom !== undefined) {
+    attributes['messaging.redis_streams.redriven_from'] = info.redrivenFrom;
+  }
+  return attributes;
+}
