@@ -140,6 +140,21 @@ describe('api + consumer apps, in process, on the shield topology', () => {
     expect((await call(`${apiUrl}/health/ready`)).body).toMatchObject({ info: { redis: { status: 'up' } } });
   });
 
+  it('both apps provision the seed topology and report it on /health/detailed', async () => {
+    for (const base of [apiUrl, consumerUrl]) {
+      const detailed = await call(`${base}/health/detailed`);
+      expect(detailed.status).toBe(200);
+      expect(detailed.body).toMatchObject({ status: 'up', breaches: [] });
+      const streams = detailed.body.streams as Array<{ stream: string; groups: Array<{ name: string }> }>;
+      expect(
+        streams.map((stream) => [stream.stream, stream.groups.map((group) => group.name).sort()]),
+      ).toEqual([
+        [INGESTION_QUEUE_STREAM, ['lightrag-workers', 'metrics-collector']],
+        [EVENTS_STREAM, ['ag-ui-frontend', 'dashboard-frontend', 'metrics-collector', 'power-ui-frontend']],
+      ]);
+    }
+  });
+
   it('a valid request → 202 jobId → completed within 2 s, acked, and its events counted', async () => {
     const content = [paragraph('alpha'), paragraph('beta'), paragraph('gamma')].join('\n\n');
     const chunkCount = chunkText(content).length;

@@ -2,8 +2,9 @@ import { TerminusModule } from '@nestjs/terminus';
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { ShieldRedisModule, streamsClientOptions } from '@app/contracts';
+import { ShieldRedisModule, StreamsTopologyModule, streamsClientOptions } from '@app/contracts';
 import { RedisStreamsModule } from '@app/redis-streams';
+import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { EventsModule } from './events/events.module';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
@@ -22,11 +23,13 @@ import { TraceContextInterceptor } from './tracing/trace-context.interceptor';
     TerminusModule,
     ConfigModule.forRoot({ isGlobal: true }),
     ShieldRedisModule,
+    StreamsTopologyModule,
     RedisStreamsModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService) => streamsClientOptions(config, 'api'),
     }),
     EventsModule,
+    DeadLettersModule,
   ],
   controllers: [IngestionsController, HealthController, MetricsController],
   providers: [

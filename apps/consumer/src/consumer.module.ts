@@ -1,11 +1,12 @@
 import { TerminusModule } from '@nestjs/terminus';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { ShieldRedisModule, streamsClientOptions } from '@app/contracts';
+import { ShieldRedisModule, StreamsTopologyModule, streamsClientOptions } from '@app/contracts';
 import { RedisStreamsModule } from '@app/redis-streams';
 import { ConsumerServers } from './consumer-servers';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { StreamJanitor } from './janitor/stream-janitor.service';
 import { IngestionEventsPublisher } from './ingestion/ingestion-events.publisher';
 import { IngestionHandler } from './ingestion/ingestion.handler';
 import { IngestionService } from './ingestion/ingestion.service';
@@ -25,6 +26,7 @@ import { CONSUMER_EVENTS_CLIENT } from './transports';
     TerminusModule,
     ConfigModule.forRoot({ isGlobal: true }),
     ShieldRedisModule,
+    StreamsTopologyModule,
     RedisStreamsModule.forRootAsync({
       name: CONSUMER_EVENTS_CLIENT,
       inject: [ConfigService],
@@ -45,6 +47,7 @@ import { CONSUMER_EVENTS_CLIENT } from './transports';
     HealthService,
     ConsumerServers,
     PrometheusMetrics,
+    StreamJanitor,
   ],
 })
 export class ConsumerModule {}

@@ -31,3 +31,8 @@ export { JobStatusStore } from './job-status/job-status.store';
 export { SHIELD_REDIS, ShieldRedisModule, redisUrlFrom } from './redis/shield-redis.module';
 export { streamsClientOptions } from './redis/streams-client-options';
 export { pingRedis } from './redis/ping';
+export { FRONTEND_GROUPS, SHIELD_TOPOLOGY } from './topology/shield-topology';
+export { StreamsTopology } from './topology/streams-topology';
+export { StreamsTopologyModule } from './topology/streams-topology.module';
+export { streamBudgetFrom } from './operations/stream-budget-config';
+export { StreamOperations } from './operations/stream-operations.service';

@@ -1,11 +1,14 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
+import { StreamOperations } from '@app/contracts';
+import type { DetailedStreamHealth } from '@app/redis-streams';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { HealthService } from './health.service';
 
 /**
  * `GET /health`: `{ status: 'ok' }`, or 503 when Redis does not answer. Kubernetes probes (Terminus):
  * `/health/live` (the process serves HTTP; never fails on a Redis outage) and `/health/ready` (Redis answers PING
- * within a second; down while shutting down).
+ * within a second; down while shutting down; with HEALTH_MAX_* set, also the streams' budget) and `/health/detailed`.
  */
 @Controller('health')
 export class HealthController {
@@ -13,6 +16,7 @@ export class HealthController {
     private readonly health: HealthService,
     private readonly terminus: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
+    private readonly operations: StreamOperations,
   ) {}
 
   @Get()
@@ -39,6 +43,15 @@ export class HealthController {
           ? redis.up()
           : redis.down({ message: 'no PING reply within 1 s' });
       },
+      ...this.operations.budgetIndicators(),
     ]);
+  }
+
+  /** PING latency and, per stream, length, groups, consumers, pending, lag, oldest pending age, DLQ; 503 when down. */
+  @Get('detailed')
+  async detailed(@Res({ passthrough: true }) response: Response): Promise<DetailedStreamHealth> {
+    const report = await this.operations.detailedHealth();
+    response.status(report.status === 'up' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    return report;
   }
 }

@@ -1,12 +1,15 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
+import { StreamOperations } from '@app/contracts';
+import type { DetailedStreamHealth } from '@app/redis-streams';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { ConsumerServers } from '../consumer-servers';
 import { ConsumerHealth, HealthService } from './health.service';
 
 /**
  * Kubernetes probes (Terminus): `/health/live` (the read loops' watchdogs tick; a Redis outage does not fail it, or
- * every pod would restart), `/health/ready` (Redis answered every read loop recently; down while shutting down).
- * `GET /health`: the detailed report, 503 when not healthy.
+ * every pod would restart), `/health/ready` (Redis answered every read loop recently; down while shutting down; with HEALTH_MAX_* set, also the streams' budget),
+ * `/health/detailed` (per-stream details). `GET /health`: the detailed report, 503 when not healthy.
  */
 @Controller('health')
 export class HealthController {
@@ -14,6 +17,7 @@ export class HealthController {
     private readonly health: HealthService,
     private readonly terminus: HealthCheckService,
     private readonly servers: ConsumerServers,
+    private readonly operations: StreamOperations,
   ) {}
 
   @Get()
@@ -34,6 +38,17 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
-    return this.terminus.check([() => this.servers.indicator().isReady('redis-streams')]);
+    return this.terminus.check([
+      () => this.servers.indicator().isReady('redis-streams'),
+      ...this.operations.budgetIndicators(),
+    ]);
+  }
+
+  /** PING latency and, per stream, length, groups, consumers, pending, lag, oldest pending age, DLQ; 503 when down. */
+  @Get('detailed')
+  async detailed(@Res({ passthrough: true }) response: Response): Promise<DetailedStreamHealth> {
+    const report = await this.operations.detailedHealth();
+    response.status(report.status === 'up' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    return report;
   }
 }

@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { StreamSnapshot, inspectStreams } from '../../admin/stream-inspector';
+import { budgetBreaches, describeBreach } from '../../health/stream-budget';
 import { CommandContext, streamsFor } from '../context';
 import { EXIT } from '../exit-codes';
 import { formatAge, printJson, table } from '../output';
@@ -11,43 +12,6 @@ interface StatusOptions {
   maxBacklog?: number;
   maxPendingAge?: number;
   maxDlq?: number;
-}
-
-/** A threshold a stream or group is over. */
-interface Breach {
-  stream: string;
-  group?: string;
-  what: 'backlog' | 'oldestPendingAge' | 'deadLetters' | 'noConsumers';
-  value: number;
-  limit: number;
-}
-
-function breaches(snapshots: StreamSnapshot[], options: StatusOptions): Breach[] {
-  const found: Breach[] = [];
-  for (const snapshot of snapshots) {
-    if (options.maxDlq !== undefined && snapshot.deadLetters > options.maxDlq) {
-      found.push({
-        stream: snapshot.stream,
-        what: 'deadLetters',
-        value: snapshot.deadLetters,
-        limit: options.maxDlq,
-      });
-    }
-    for (const group of snapshot.groups) {
-      const at = { stream: snapshot.stream, group: group.name };
-      if (options.maxBacklog !== undefined && group.backlog > options.maxBacklog) {
-        found.push({ ...at, what: 'backlog', value: group.backlog, limit: options.maxBacklog });
-      }
-      const age = group.oldestPendingAgeMs;
-      if (options.maxPendingAge !== undefined && age !== null && age > options.maxPendingAge) {
-        found.push({ ...at, what: 'oldestPendingAge', value: age, limit: options.maxPendingAge });
-      }
-      if (options.check && group.backlog > 0 && group.activeConsumers === 0) {
-        found.push({ ...at, what: 'noConsumers', value: 0, limit: 1 });
-      }
-    }
-  }
-  return found;
 }
 
 function rows(snapshots: StreamSnapshot[]): Array<Array<string | number | null>> {
@@ -75,7 +39,14 @@ function rows(snapshots: StreamSnapshot[]): Array<Array<string | number | null>>
 
 async function status(context: CommandContext, named: string[], options: StatusOptions): Promise<number> {
   const snapshots = await inspectStreams(context.redis, await streamsFor(context, named));
-  const found = breaches(snapshots, options);
+  const found = options.check
+    ? budgetBreaches(snapshots, {
+        maxBacklog: options.maxBacklog,
+        maxOldestPendingAgeMs: options.maxPendingAge,
+        maxDeadLetters: options.maxDlq,
+        requireActiveConsumers: true,
+      })
+    : [];
   if (context.json) {
     printJson(context.output, { streams: snapshots, ...(options.check ? { breaches: found } : {}) });
   } else {
@@ -87,12 +58,7 @@ async function status(context: CommandContext, named: string[], options: StatusO
   }
   if (options.check) {
     for (const breach of found) {
-      const where = breach.group ? `${breach.stream} / ${breach.group}` : breach.stream;
-      context.output.err(
-        breach.what === 'noConsumers'
-          ? `check failed: ${where}: backlog and no active consumer`
-          : `check failed: ${where}: ${breach.what} ${breach.value} > ${breach.limit}`,
-      );
+      context.output.err(`check failed: ${describeBreach(breach)}`);
     }
     return found.length > 0 ? EXIT.checkFailed : EXIT.ok;
   }
