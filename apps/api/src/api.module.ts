@@ -2,7 +2,12 @@ import { TerminusModule } from '@nestjs/terminus';
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { ShieldRedisModule, StreamsTopologyModule, streamsClientOptions } from '@app/contracts';
+import {
+  DetailedHealthController,
+  ShieldRedisModule,
+  StreamsTopologyModule,
+  streamsClientOptions,
+} from '@app/contracts';
 import { RedisStreamsModule } from '@app/redis-streams';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { EventsModule } from './events/events.module';
@@ -31,7 +36,7 @@ import { TraceContextInterceptor } from './tracing/trace-context.interceptor';
     EventsModule,
     DeadLettersModule,
   ],
-  controllers: [IngestionsController, HealthController, MetricsController],
+  controllers: [IngestionsController, HealthController, DetailedHealthController, MetricsController],
   providers: [
     IngestionsService,
     HealthService,

@@ -1,7 +1,12 @@
 import { TerminusModule } from '@nestjs/terminus';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { ShieldRedisModule, StreamsTopologyModule, streamsClientOptions } from '@app/contracts';
+import {
+  DetailedHealthController,
+  ShieldRedisModule,
+  StreamsTopologyModule,
+  streamsClientOptions,
+} from '@app/contracts';
 import { RedisStreamsModule } from '@app/redis-streams';
 import { ConsumerServers } from './consumer-servers';
 import { HealthController } from './health/health.controller';
@@ -38,6 +43,7 @@ import { CONSUMER_EVENTS_CLIENT } from './transports';
     EventCountsHandler,
     EventCountsController,
     HealthController,
+    DetailedHealthController,
     PrometheusController,
   ],
   providers: [

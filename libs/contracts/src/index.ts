@@ -36,3 +36,4 @@ export { StreamsTopology } from './topology/streams-topology';
 export { StreamsTopologyModule } from './topology/streams-topology.module';
 export { streamBudgetFrom } from './operations/stream-budget-config';
 export { StreamOperations } from './operations/stream-operations.service';
+export { DetailedHealthController } from './operations/detailed-health.controller';

@@ -1,7 +1,5 @@
-import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { StreamOperations } from '@app/contracts';
-import type { DetailedStreamHealth } from '@app/redis-streams';
 import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { ConsumerServers } from '../consumer-servers';
 import { ConsumerHealth, HealthService } from './health.service';
@@ -42,13 +40,5 @@ export class HealthController {
       () => this.servers.indicator().isReady('redis-streams'),
       ...this.operations.budgetIndicators(),
     ]);
-  }
-
-  /** PING latency and, per stream, length, groups, consumers, pending, lag, oldest pending age, DLQ; 503 when down. */
-  @Get('detailed')
-  async detailed(@Res({ passthrough: true }) response: Response): Promise<DetailedStreamHealth> {
-    const report = await this.operations.detailedHealth();
-    response.status(report.status === 'up' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
-    return report;
   }
 }
