@@ -1,0 +1,89 @@
+/**
+ * E — Nest's built-in `Transport.REDIS` (pub/sub, at-most-once). Producer: a plain Nest application context with
+ * `ClientsModule` (`Transport.REDIS`), `emit` 1000 at a time, awaited together. Consumer: a Nest microservice with
+ * `Transport.REDIS` and a no-op `@EventPattern` handler; it reports ready only once Redis counts its subscription
+ * (`PUBSUB NUMSUB`), so no event is published before anyone listens.
+ */
+import { Controller, Inject, INestApplicationContext, INestMicroservice, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ClientProxy, ClientsModule, EventPattern, Payload, Transport } from '@nestjs/microservices';
+import { Redis } from 'ioredis';
+import { lastValueFrom } from 'rxjs';
+import type { BenchPayload } from '../support/payload';
+import { BenchCase, BenchConsumer, BenchProducer, CaseTarget, STREAM, inChunks } from './case';
+
+const SINK = Symbol('bench sink');
+const CLIENT = 'NEST_REDIS_CLIENT';
+const CHUNK = 1000;
+
+@Controller()
+class NestRedisBenchController {
+  constructor(@Inject(SINK) private readonly sink: (payload: unknown) => void) {}
+
+  @EventPattern(STREAM)
+  handle(@Payload() payload: unknown): void {
+    this.sink(payload);
+  }
+}
+
+async function consumer(target: CaseTarget, onEvent: (payload: unknown) => void): Promise<BenchConsumer> {
+  @Module({ controllers: [NestRedisBenchController], providers: [{ provide: SINK, useValue: onEvent }] })
+  class NestRedisConsumerModule {}
+
+  const app: INestMicroservice = await NestFactory.createMicroservice(NestRedisConsumerModule, {
+    transport: Transport.REDIS,
+    options: { host: target.host, port: target.port },
+    logger: ['error', 'warn'],
+  });
+  await app.listen();
+  const admin = new Redis({ host: target.host, port: target.port });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [, subscribers] = (await admin.pubsub('NUMSUB', STREAM)) as [string, number];
+    if (Number(subscribers) >= 1) {
+      break;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no subscriber on channel ${STREAM} 10 s after listen()`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await admin.quit();
+  return {
+    verify: () => Promise.resolve({ pending: null, ok: true, detail: 'pub/sub: nothing to acknowledge' }),
+    async close() {
+      await app.close();
+    },
+  };
+}
+
+async function producer(target: CaseTarget): Promise<BenchProducer> {
+  @Module({
+    imports: [
+      ClientsModule.register([
+        { name: CLIENT, transport: Transport.REDIS, options: { host: target.host, port: target.port } },
+      ]),
+    ],
+  })
+  class NestRedisProducerModule {}
+
+  const app: INestApplicationContext = await NestFactory.createApplicationContext(NestRedisProducerModule, {
+    logger: ['error', 'warn'],
+  });
+  const client = app.get<ClientProxy>(CLIENT);
+  await client.connect();
+  const emit = (payload: BenchPayload): Promise<unknown> => lastValueFrom(client.emit(STREAM, payload));
+  return {
+    burst: (count, make) => inChunks(count, CHUNK, (n) => emit(make(n))),
+    one: emit,
+    async close() {
+      await app.close();
+    },
+  };
+}
+
+export const nestRedisCase: BenchCase = {
+  id: 'E',
+  consumer,
+  producer,
+};
