@@ -7,6 +7,17 @@ describe('jsonDepthExceeds', () => {
     expect(jsonDepthExceeds('{"a":"\\"[[["}', 1)).toBe(false);
     expect(jsonDepthExceeds('['.repeat(100_000), 64)).toBe(true);
   });
+
+  it('gives the same answer on the fast path (few brackets) and the full scan (many, mostly in strings or wide)', () => {
+    const wide = JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ i })));
+    expect(jsonDepthExceeds(wide, 64)).toBe(false);
+    expect(jsonDepthExceeds(wide, 1)).toBe(true);
+    const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+    expect(jsonDepthExceeds(nested(64), 64)).toBe(false);
+    expect(jsonDepthExceeds(nested(65), 64)).toBe(true);
+    expect(jsonDepthExceeds('{"a":[1,{"b":[2]}]}', 4)).toBe(false);
+    expect(jsonDepthExceeds('{"a":[1,{"b":[2]}]}', 3)).toBe(true);
+  });
 });
 
 describe('parseJsonSafely', () => {

@@ -97,12 +97,15 @@ export class EntryDispatcher {
       return this.failed(delivery, decoded.pattern, bound, error, performance.now() - startedAt);
     }
     deps.counters.handled++;
-    deps.events.emit('handled', {
-      stream: delivery.stream,
-      id: delivery.originalId,
-      pattern: decoded.pattern,
-      durationMs: performance.now() - startedAt,
-    });
+    // The hot path: no event object unless someone (metrics) listens.
+    if (deps.events.listenerCount('handled') > 0) {
+      deps.events.emit('handled', {
+        stream: delivery.stream,
+        id: delivery.originalId,
+        pattern: decoded.pattern,
+        durationMs: performance.now() - startedAt,
+      });
+    }
     if (bound.policy.autoAck && settlement.settleByTransport()) {
       deps.outcomes.ack(delivery);
     }
