@@ -33,12 +33,23 @@ export interface DeliveryTraceInfo {
   headers: Readonly<Record<string, string>>;
 }
 
+/** What the dispatcher does with a delivery's trace. */
+export interface HandlerTrace {
+  /** Runs the handler inside the delivery's trace. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Ends the trace when `outcome` settles; returns `outcome` unchanged. */
+  endWith<T>(outcome: Promise<T>): Promise<T>;
+}
+
+/** No trace to record or carry. */
+const UNTRACED: HandlerTrace = { run: (fn) => fn(), endWith: (outcome) => outcome };
+
 /**
  * The trace of one delivery: a CONSUMER span, child of (and linked to) the producer's span found in the headers,
  * that the handler runs in. Without an OpenTelemetry SDK the span is a no-op and only the incoming traceparent is
  * carried into the handler (so what it emits stays in the producer's trace).
  */
-export class DeliveryTrace {
+export class DeliveryTrace implements HandlerTrace {
   private constructor(
     private readonly parent: Context,
     private readonly span: Span,
@@ -46,19 +57,29 @@ export class DeliveryTrace {
     private readonly tracestate: string | undefined,
   ) {}
 
-  /** Starts the delivery's span (not yet active: see {@link run}). */
-  static start(info: DeliveryTraceInfo): DeliveryTrace {
+  /**
+   * Starts the delivery's span (not yet active: see {@link run}). When nothing is recording (no SDK, or sampled out)
+   * and the entry carries no trace, there is nothing to record or carry: the shared {@link UNTRACED} is returned and
+   * the hot path pays for no attributes, contexts or extra promise. Attributes are set after the start, so a sampler
+   * sees the span kind, name and links, not the messaging attributes.
+   */
+  static start(info: DeliveryTraceInfo): HandlerTrace {
     const parent = extractParent(info.headers);
     const producer = trace.getSpanContext(parent);
-    const span = trace.getTracer(TRACER_NAME).startSpan(
-      `process ${info.stream}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: attributesOf(info),
-        links: producer ? [{ context: producer }] : [],
-      },
-      parent,
-    );
+    const span = trace
+      .getTracer(TRACER_NAME)
+      .startSpan(
+        `process ${info.stream}`,
+        { kind: SpanKind.CONSUMER, links: producer ? [{ context: producer }] : [] },
+        parent,
+      );
+    const recording = span.isRecording();
+    if (!recording && producer === undefined) {
+      return UNTRACED;
+    }
+    if (recording) {
+      span.setAttributes(attributesOf(info));
+    }
     const own = span.spanContext();
     if (trace.isSpanContextValid(own)) {
       const traceparent = formatTraceparent({
