@@ -4,6 +4,8 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import {
   DetailedHealthController,
+  METRICS_REGISTRY,
+  MetricsController,
   ShieldRedisModule,
   StreamsTopologyModule,
   streamsClientOptions,
@@ -16,7 +18,6 @@ import { HealthService } from './health/health.service';
 import { IngestionsController } from './ingestions/ingestions.controller';
 import { IngestionsService } from './ingestions/ingestions.service';
 import { ApiMetrics } from './metrics/api-metrics';
-import { MetricsController } from './metrics/metrics.controller';
 import { TraceContextInterceptor } from './tracing/trace-context.interceptor';
 
 /**
@@ -41,6 +42,11 @@ import { TraceContextInterceptor } from './tracing/trace-context.interceptor';
     IngestionsService,
     HealthService,
     ApiMetrics,
+    {
+      provide: METRICS_REGISTRY,
+      useFactory: (metrics: ApiMetrics) => metrics.registry,
+      inject: [ApiMetrics],
+    },
     // A request's W3C traceparent becomes the trace context of the events it emits.
     { provide: APP_INTERCEPTOR, useClass: TraceContextInterceptor },
   ],

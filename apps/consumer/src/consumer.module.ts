@@ -3,6 +3,8 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import {
   DetailedHealthController,
+  METRICS_REGISTRY,
+  MetricsController,
   ShieldRedisModule,
   StreamsTopologyModule,
   streamsClientOptions,
@@ -18,7 +20,6 @@ import { IngestionService } from './ingestion/ingestion.service';
 import { EventCountsController } from './metrics/event-counts.controller';
 import { EventCountsHandler } from './metrics/event-counts.handler';
 import { EventCountsService } from './metrics/event-counts.service';
-import { PrometheusController } from './metrics/prometheus.controller';
 import { PrometheusMetrics } from './metrics/prometheus-metrics';
 import { CONSUMER_EVENTS_CLIENT } from './transports';
 
@@ -44,7 +45,7 @@ import { CONSUMER_EVENTS_CLIENT } from './transports';
     EventCountsController,
     HealthController,
     DetailedHealthController,
-    PrometheusController,
+    MetricsController,
   ],
   providers: [
     IngestionService,
@@ -53,6 +54,11 @@ import { CONSUMER_EVENTS_CLIENT } from './transports';
     HealthService,
     ConsumerServers,
     PrometheusMetrics,
+    {
+      provide: METRICS_REGISTRY,
+      useFactory: (metrics: PrometheusMetrics) => metrics.registry,
+      inject: [PrometheusMetrics],
+    },
     StreamJanitor,
   ],
 })

@@ -37,3 +37,4 @@ export { StreamsTopologyModule } from './topology/streams-topology.module';
 export { streamBudgetFrom } from './operations/stream-budget-config';
 export { StreamOperations } from './operations/stream-operations.service';
 export { DetailedHealthController } from './operations/detailed-health.controller';
+export { METRICS_REGISTRY, MetricsController } from './operations/metrics.controller';

@@ -1,21 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENTS_STREAM, INGESTION_QUEUE_STREAM, SHIELD_REDIS } from '@app/contracts';
+import { SHIELD_REDIS, StreamsTopology } from '@app/contracts';
 import { ClientRedisStreams, RedisStreamsMetrics } from '@app/redis-streams';
 import type { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The API's Prometheus registry (its own, not prom-client's global one, so two apps in one process never collide):
- * process metrics, the events the API emits, and the backlog of both streams of the topology.
+ * process metrics, the events the API emits, and the backlog of the topology's streams.
  */
 @Injectable()
 export class ApiMetrics {
   readonly registry = new Registry();
 
-  constructor(client: ClientRedisStreams, @Inject(SHIELD_REDIS) redis: Redis) {
+  constructor(client: ClientRedisStreams, @Inject(SHIELD_REDIS) redis: Redis, topology: StreamsTopology) {
     collectDefaultMetrics({ register: this.registry });
     new RedisStreamsMetrics({ registry: this.registry })
       .observeClient(client)
-      .observeStreams(redis, [INGESTION_QUEUE_STREAM, EVENTS_STREAM]);
+      .observeStreams(redis, () => topology.streams());
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENTS_STREAM, INGESTION_QUEUE_STREAM, SHIELD_REDIS } from '@app/contracts';
+import { SHIELD_REDIS, StreamsTopology } from '@app/contracts';
 import { ClientRedisStreams, RedisStreamsMetrics, ServerRedisStreams } from '@app/redis-streams';
 import type { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
@@ -8,7 +8,7 @@ import { CONSUMER_EVENTS_CLIENT } from '../transports';
 /**
  * The consumer's Prometheus registry (its own, not prom-client's global one, so two apps in one process never
  * collide): process metrics, the lifecycle events it emits, both servers (added by createConsumerApp) and the backlog
- * of both streams of the topology.
+ * of the topology's streams.
  */
 @Injectable()
 export class PrometheusMetrics {
@@ -18,9 +18,10 @@ export class PrometheusMetrics {
   constructor(
     @Inject(CONSUMER_EVENTS_CLIENT) client: ClientRedisStreams,
     @Inject(SHIELD_REDIS) redis: Redis,
+    topology: StreamsTopology,
   ) {
     collectDefaultMetrics({ register: this.registry });
-    this.metrics.observeClient(client).observeStreams(redis, [INGESTION_QUEUE_STREAM, EVENTS_STREAM]);
+    this.metrics.observeClient(client).observeStreams(redis, () => topology.streams());
   }
 
   /** Counts what `server` handles from now on. */
