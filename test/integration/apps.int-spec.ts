@@ -117,7 +117,7 @@ describe('api + consumer apps, in process, on the shield topology', () => {
       redis: 'up',
       servers: [
         { group: 'lightrag-workers', status: 'connected', streams: [INGESTION_QUEUE_STREAM] },
-        { group: 'metrics-collector', status: 'connected', streams: [EVENTS_STREAM] },
+        { group: 'metrics-collector', status: 'connected', streams: [EVENTS_STREAM, INGESTION_QUEUE_STREAM] },
       ],
     });
   });
@@ -195,7 +195,12 @@ describe('api + consumer apps, in process, on the shield topology', () => {
         seen['ingestion.completed'] === 1
       );
     }, 'metrics-collector to count started/progress/completed');
+    await waitFor(
+      async () => (await counts())['ingestion.requested'] === 1,
+      'metrics-collector to count the request',
+    );
     expect(await redis.hgetall(EVENT_COUNTS_KEY)).toEqual({
+      'ingestion.requested': '1',
       'ingestion.started': '1',
       'ingestion.progress': String(chunkCount),
       'ingestion.completed': '1',

@@ -78,20 +78,27 @@ describe('GET /metrics of the api and consumer apps', () => {
     expect(accepted.status).toBe(202);
     jobId = ((await accepted.json()) as { jobId: string }).jobId;
 
-    // One chunk: the worker handles 1 request and emits started, progress, completed; the collector handles those 3.
+    // One chunk: the worker handles 1 request and emits started, progress, completed; the collector counts the
+    // request (its group reads the queue too) and those 3.
     const fromConsumer = await waitFor(async () => {
       const { samples } = await scrape(consumerUrl);
       const settled =
-        valueOf(samples, `${P}handled_total`, { group: METRICS_COLLECTOR_GROUP }) === 3 &&
-        valueOf(samples, `${P}acked_total`, { group: METRICS_COLLECTOR_GROUP }) === 3 &&
-        valueOf(samples, `${P}group_backlog`, { stream: EVENTS_STREAM, group: METRICS_COLLECTOR_GROUP }) ===
-          0;
+        valueOf(samples, `${P}handled_total`, { group: METRICS_COLLECTOR_GROUP }) === 4 &&
+        valueOf(samples, `${P}acked_total`, { group: METRICS_COLLECTOR_GROUP }) === 4 &&
+        valueOf(samples, `${P}group_backlog`, { group: METRICS_COLLECTOR_GROUP }) === 0;
       return settled ? samples : undefined;
     }, 'the consumer to handle and ack every event');
     expect(
       valueOf(fromConsumer, `${P}handled_total`, {
         stream: INGESTION_QUEUE_STREAM,
         group: LIGHTRAG_WORKERS_GROUP,
+        pattern: 'ingestion.requested',
+      }),
+    ).toBe(1);
+    expect(
+      valueOf(fromConsumer, `${P}handled_total`, {
+        stream: INGESTION_QUEUE_STREAM,
+        group: METRICS_COLLECTOR_GROUP,
         pattern: 'ingestion.requested',
       }),
     ).toBe(1);
