@@ -104,8 +104,8 @@ describe('dead-letter admin: list, show, redrive to the original group only, pur
       original_id: records[0].originalId,
       by: 'test',
     });
-    const picky = consumers[0].server.getStats();
-    await waitFor(() => picky.acked >= 4, 'redriven entries acknowledged');
+    // getStats() is a snapshot: read it again on every poll.
+    await waitFor(() => consumers[0].server.getStats().acked >= 4, 'redriven entries acknowledged');
 
     failing = true;
     await lastValueFrom(client.emit(stream, { n: 5 }));
