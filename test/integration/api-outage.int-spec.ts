@@ -82,3 +82,30 @@ describe('api when Redis misbehaves', () => {
     await waitFor(async () => (await post(base)) === 202, 'POST to work again');
   });
 });
+
+describe('api started while Redis is down', () => {
+  it('starts anyway and provisions the topology once Redis answers (retried every few seconds)', async () => {
+    const redis = await PrivateRedis.start();
+    await redis.kill();
+    let api: { app: NestExpressApplication; base: string } | undefined;
+    const admin = new Redis(redis.url, { lazyConnect: true });
+    try {
+      api = await startApi(redis.url);
+      expect((await fetch(`${api.base}/health`)).status).toBe(503);
+      await redis.startProcess();
+      await admin.connect();
+      const groups = async (stream: string): Promise<number> =>
+        ((await admin.xinfo('GROUPS', stream).catch(() => [])) as unknown[]).length;
+      await waitFor(
+        async () => (await groups(INGESTION_QUEUE_STREAM)) === 2 && (await groups('shield:events')) === 4,
+        'the seed topology to be provisioned',
+        15_000,
+        100,
+      );
+    } finally {
+      await api?.app.close();
+      admin.disconnect();
+      await redis.destroy();
+    }
+  }, 30_000);
+});
