@@ -2,49 +2,18 @@ import { createServer, Server, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { lastValueFrom } from 'rxjs';
-import {
-  ClientRedisStreams,
-  RedisStreamsMetrics,
-  StreamKeys,
-  UnrecoverableEventError,
-} from '@app/redis-streams';
+import { RedisStreamsMetrics, StreamKeys, UnrecoverableEventError } from '@app/redis-streams';
 import { RedisScripts } from '@app/redis-streams/lua/scripts';
 import { uniqueName } from '../support/names';
-import { TestConsumer, eventController, startConsumer } from '../support/nest';
+import { eventController, startConsumer } from '../support/nest';
 import { Sample, parseExposition, valueOf } from '../support/prometheus';
+import { useStreamFixture } from '../support/stream-fixture';
 import { waitFor } from '../support/wait';
 
 const P = 'redis_streams_';
 
 describe('Prometheus metrics', () => {
-  const redis = new Redis(process.env.REDIS_URL as string);
-  const client = new ClientRedisStreams();
-  let consumers: TestConsumer[] = [];
-  let keys: string[] = [];
-
-  afterEach(async () => {
-    await Promise.all(consumers.map((consumer) => consumer.close()));
-    if (keys.length > 0) {
-      await redis.del(...keys);
-    }
-    consumers = [];
-    keys = [];
-  });
-  afterAll(async () => {
-    await client.close();
-    redis.disconnect();
-  });
-
-  function track(stream: string, groups: string[]): void {
-    keys.push(stream, StreamKeys.deadLetter(stream));
-    for (const group of groups) {
-      keys.push(StreamKeys.retryLane(stream, group), StreamKeys.retrySchedule(stream, group));
-      keys.push(StreamKeys.promoterLease(stream, group));
-    }
-  }
-  const emit = (pattern: string, data: unknown): Promise<string> =>
-    lastValueFrom(client.emit<string>(pattern, data));
+  const { redis, client, consumers, keys, track, emit } = useStreamFixture();
   const scrape = async (registry: Registry): Promise<Sample[]> => parseExposition(await registry.metrics());
 
   it('counts emitted, handled, failed, retried, dead-lettered and acked events exactly, with a duration histogram', async () => {

@@ -1,10 +1,7 @@
 import { Controller, UsePipes, ValidationPipe } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { IsEmail, IsInt, Min } from 'class-validator';
-import { Redis } from 'ioredis';
-import { lastValueFrom } from 'rxjs';
 import {
-  ClientRedisStreams,
   RedisStreamsContext,
   StreamKeys,
   UnrecoverableEventError,
@@ -12,7 +9,8 @@ import {
   redisStreamsValidationExceptionFactory,
 } from '@app/redis-streams';
 import { uniqueName } from '../support/names';
-import { TestConsumer, eventController, startConsumer } from '../support/nest';
+import { eventController, startConsumer } from '../support/nest';
+import { useStreamFixture } from '../support/stream-fixture';
 import { waitFor } from '../support/wait';
 
 /** Field map of an entry. */
@@ -25,33 +23,7 @@ function fieldsOf(raw: string[]): Record<string, string> {
 }
 
 describe('retries and dead letters', () => {
-  const redis = new Redis(process.env.REDIS_URL as string);
-  const client = new ClientRedisStreams();
-  let consumers: TestConsumer[] = [];
-  let keys: string[] = [];
-
-  afterEach(async () => {
-    await Promise.all(consumers.map((consumer) => consumer.close()));
-    if (keys.length > 0) {
-      await redis.del(...keys);
-    }
-    consumers = [];
-    keys = [];
-  });
-  afterAll(async () => {
-    await client.close();
-    redis.disconnect();
-  });
-
-  function track(stream: string, groups: string[]): void {
-    keys.push(stream, StreamKeys.deadLetter(stream));
-    for (const group of groups) {
-      keys.push(StreamKeys.retryLane(stream, group), StreamKeys.retrySchedule(stream, group));
-      keys.push(StreamKeys.promoterLease(stream, group));
-    }
-  }
-  const emit = (pattern: string, data: unknown): Promise<string> =>
-    lastValueFrom(client.emit<string>(pattern, data));
+  const { redis, consumers, track, emit } = useStreamFixture();
 
   it('poison: delivered exactly maxDeliveries times with growing gaps, then dead-lettered once with the envelope; others are not held up', async () => {
     const stream = uniqueName('poison');

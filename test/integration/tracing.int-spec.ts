@@ -2,10 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { INestApplication, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { lastValueFrom } from 'rxjs';
 import { EVENTS_STREAM, EVENT_COUNTS_KEY, INGESTION_QUEUE_STREAM, jobKey } from '@app/contracts';
 import {
-  ClientRedisStreams,
   RedisStreamsRecord,
   StreamKeys,
   UnrecoverableEventError,
@@ -16,7 +14,8 @@ import {
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { ConsumerApp, createConsumerApp } from '../../apps/consumer/src/create-consumer-app';
 import { uniqueName } from '../support/names';
-import { TestConsumer, eventController, startConsumer } from '../support/nest';
+import { eventController, startConsumer } from '../support/nest';
+import { useStreamFixture } from '../support/stream-fixture';
 import { waitFor } from '../support/wait';
 
 // No OpenTelemetry SDK in this file: the API is a no-op and the transport's fallback carrier carries the trace.
@@ -137,31 +136,10 @@ describe('tracing: the apps carry a traceparent from POST /ingestions into the h
 });
 
 describe('tracing: the transport without an OpenTelemetry SDK', () => {
-  const redis = new Redis(process.env.REDIS_URL as string);
-  const client = new ClientRedisStreams();
-  let consumers: TestConsumer[] = [];
-  let keys: string[] = [];
+  const { redis, consumers, keys, track, emit } = useStreamFixture();
 
-  const track = (stream: string, group: string): void => {
-    keys.push(stream, StreamKeys.deadLetter(stream), StreamKeys.deadLetterLog(stream));
-    keys.push(StreamKeys.retryLane(stream, group), StreamKeys.retrySchedule(stream, group));
-    keys.push(StreamKeys.promoterLease(stream, group));
-  };
-  const emit = (pattern: string, data: unknown): Promise<string> =>
-    lastValueFrom(client.emit<string>(pattern, data));
-
-  afterEach(async () => {
+  afterEach(() => {
     jest.restoreAllMocks();
-    await Promise.all(consumers.map((consumer) => consumer.close()));
-    if (keys.length > 0) {
-      await redis.del(...keys);
-    }
-    consumers = [];
-    keys = [];
-  });
-  afterAll(async () => {
-    await client.close();
-    redis.disconnect();
   });
 
   it('an emit inside runWithTraceparent reaches the handler; a retry keeps it; the failure log names the trace', async () => {
