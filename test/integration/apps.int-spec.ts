@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import {
@@ -13,28 +11,17 @@ import { createApiApp } from '../../apps/api/src/create-api-app';
 import { ConsumerApp, createConsumerApp } from '../../apps/consumer/src/create-consumer-app';
 import { chunkText } from '../../apps/consumer/src/ingestion/chunker';
 import { uniqueName } from '../support/names';
+import { SHIELD_KEYS, appLogger, listen } from '../support/shield-apps';
 import { waitFor } from '../support/wait';
-
-/** The retry lanes the consumer's two groups create. */
-const LANE_KEYS = [
-  '{shield:ingestion_queue}:retry:lightrag-workers',
-  '{shield:events}:retry:metrics-collector',
-];
 
 // The topology is fixed (shield:ingestion_queue, shield:events, fixed groups), so this file owns those keys: it
 // deletes them before and after. Integration files run one at a time (--runInBand).
 
-const logger = process.env.TEST_LOGS ? (['log', 'warn', 'error'] as const).slice() : false;
+const logger = appLogger;
 
 interface HttpAnswer {
   status: number;
   body: Record<string, unknown>;
-}
-
-async function listen(app: INestApplication): Promise<string> {
-  await app.listen(0, '127.0.0.1');
-  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
 }
 
 async function call(url: string, init?: { method: string; body: unknown }): Promise<HttpAnswer> {
@@ -88,7 +75,7 @@ describe('api + consumer apps, in process, on the shield topology', () => {
     );
 
   beforeAll(async () => {
-    await redis.del(INGESTION_QUEUE_STREAM, EVENTS_STREAM, EVENT_COUNTS_KEY, ...LANE_KEYS);
+    await redis.del(...SHIELD_KEYS);
     consumer = await createConsumerApp({ logger, blockMs: 200 });
     await consumer.app.startAllMicroservices();
     consumerUrl = await listen(consumer.app);
@@ -98,13 +85,7 @@ describe('api + consumer apps, in process, on the shield topology', () => {
   afterAll(async () => {
     await api?.close();
     await consumer?.app.close();
-    await redis.del(
-      INGESTION_QUEUE_STREAM,
-      EVENTS_STREAM,
-      EVENT_COUNTS_KEY,
-      ...jobIds.map(jobKey),
-      ...LANE_KEYS,
-    );
+    await redis.del(...SHIELD_KEYS, ...jobIds.map(jobKey));
     await redis.quit();
   });
 

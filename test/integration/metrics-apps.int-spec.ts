@@ -1,44 +1,21 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import {
   EVENTS_STREAM,
-  EVENT_COUNTS_KEY,
   INGESTION_QUEUE_STREAM,
   LIGHTRAG_WORKERS_GROUP,
   METRICS_COLLECTOR_GROUP,
   jobKey,
 } from '@app/contracts';
-import { StreamKeys } from '@app/redis-streams';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { ConsumerApp, createConsumerApp } from '../../apps/consumer/src/create-consumer-app';
 import { Sample, parseExposition, valueOf } from '../support/prometheus';
+import { SHIELD_KEYS, appLogger, listen } from '../support/shield-apps';
 import { waitFor } from '../support/wait';
 
 // The shield topology is fixed (like apps.int-spec.ts, this file owns its keys; integration files run in band).
-const TOPOLOGY = [
-  { stream: INGESTION_QUEUE_STREAM, group: LIGHTRAG_WORKERS_GROUP },
-  { stream: EVENTS_STREAM, group: METRICS_COLLECTOR_GROUP },
-];
-const KEYS = [
-  EVENT_COUNTS_KEY,
-  ...TOPOLOGY.flatMap(({ stream, group }) => [
-    stream,
-    StreamKeys.deadLetter(stream),
-    StreamKeys.retryLane(stream, group),
-    StreamKeys.retrySchedule(stream, group),
-    StreamKeys.promoterLease(stream, group),
-  ]),
-];
 const P = 'redis_streams_';
-const logger = process.env.TEST_LOGS ? (['log', 'warn', 'error'] as const).slice() : false;
-
-async function listen(app: INestApplication): Promise<string> {
-  await app.listen(0, '127.0.0.1');
-  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
-}
+const logger = appLogger;
 
 /** GET /metrics: the content type and the samples. */
 async function scrape(base: string): Promise<{ type: string | null; samples: Sample[] }> {
@@ -54,12 +31,12 @@ describe('GET /metrics of the api and consumer apps', () => {
   let jobId = '';
 
   beforeAll(async () => {
-    await redis.del(...KEYS);
+    await redis.del(...SHIELD_KEYS);
   });
   afterAll(async () => {
     await api?.close();
     await consumer?.app.close();
-    await redis.del(...KEYS, ...(jobId ? [jobKey(jobId)] : []));
+    await redis.del(...SHIELD_KEYS, ...(jobId ? [jobKey(jobId)] : []));
     await redis.quit();
   });
 

@@ -1,8 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { INestApplication, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { EVENTS_STREAM, EVENT_COUNTS_KEY, INGESTION_QUEUE_STREAM, jobKey } from '@app/contracts';
+import { EVENTS_STREAM, INGESTION_QUEUE_STREAM, jobKey } from '@app/contracts';
 import {
   RedisStreamsRecord,
   StreamKeys,
@@ -16,6 +14,7 @@ import { ConsumerApp, createConsumerApp } from '../../apps/consumer/src/create-c
 import { uniqueName } from '../support/names';
 import { eventController, startConsumer } from '../support/nest';
 import { useStreamFixture } from '../support/stream-fixture';
+import { SHIELD_KEYS, appLogger, listen } from '../support/shield-apps';
 import { waitFor } from '../support/wait';
 
 // No OpenTelemetry SDK in this file: the API is a no-op and the transport's fallback carrier carries the trace.
@@ -23,11 +22,7 @@ import { waitFor } from '../support/wait';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const TRACEPARENT = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
-const LANE_KEYS = [
-  '{shield:ingestion_queue}:retry:lightrag-workers',
-  '{shield:events}:retry:metrics-collector',
-];
-const logger = process.env.TEST_LOGS ? (['log', 'warn', 'error'] as const).slice() : false;
+const logger = appLogger;
 
 type Entry = [id: string, fields: string[]];
 
@@ -42,12 +37,6 @@ function fieldsOf(raw: string[]): Record<string, string> {
 function headersOf(entry: Entry): Record<string, string> {
   const { headers } = fieldsOf(entry[1]);
   return headers ? (JSON.parse(headers) as Record<string, string>) : {};
-}
-
-async function listen(app: INestApplication): Promise<string> {
-  await app.listen(0, '127.0.0.1');
-  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
 }
 
 describe('tracing: the apps carry a traceparent from POST /ingestions into the handler and on', () => {
@@ -83,7 +72,7 @@ describe('tracing: the apps carry a traceparent from POST /ingestions into the h
   };
 
   beforeAll(async () => {
-    await redis.del(INGESTION_QUEUE_STREAM, EVENTS_STREAM, EVENT_COUNTS_KEY, ...LANE_KEYS);
+    await redis.del(...SHIELD_KEYS);
     consumer = await createConsumerApp({ logger, blockMs: 200 });
     await consumer.app.startAllMicroservices();
     await listen(consumer.app);
@@ -94,13 +83,7 @@ describe('tracing: the apps carry a traceparent from POST /ingestions into the h
   afterAll(async () => {
     await api?.close();
     await consumer?.app.close();
-    await redis.del(
-      INGESTION_QUEUE_STREAM,
-      EVENTS_STREAM,
-      EVENT_COUNTS_KEY,
-      ...jobIds.map(jobKey),
-      ...LANE_KEYS,
-    );
+    await redis.del(...SHIELD_KEYS, ...jobIds.map(jobKey));
     await redis.quit();
   });
 
