@@ -9,6 +9,7 @@ import {
 import { RedisProxy } from '../support/redis-proxy';
 import { uniqueName } from '../support/names';
 import { PrivateRedis } from '../support/redis-server';
+import { waitFor } from '../support/wait';
 
 describe('ClientRedisStreams', () => {
   const redis = new Redis(process.env.REDIS_URL as string);
@@ -74,6 +75,49 @@ describe('ClientRedisStreams', () => {
     } finally {
       await client.close();
       await proxy.close();
+      await redis.del(stream);
+    }
+  });
+
+  it('emit is hot and keeps its outcome: written without a subscriber, a late subscriber still gets the id', async () => {
+    const stream = uniqueName('hot');
+    const client = new ClientRedisStreams();
+    try {
+      const emitted = client.emit<string>(stream, { n: 1 });
+      const [[id]] = await waitFor(async () => {
+        const entries = await redis.xrange(stream, '-', '+');
+        return entries.length === 1 ? entries : undefined;
+      }, 'the entry written without a subscriber');
+      // Nest's own emit multicasts through a plain Subject: subscribing after the write completes yields no value.
+      expect(await lastValueFrom(emitted)).toBe(id);
+      expect(await lastValueFrom(emitted)).toBe(id);
+      expect(await redis.xlen(stream)).toBe(1);
+    } finally {
+      await client.close();
+      await redis.del(stream);
+    }
+  });
+
+  it('a failed emit nobody subscribed to is not an unhandled rejection; null or undefined payloads are refused', async () => {
+    const stream = uniqueName('unobserved');
+    const client = new ClientRedisStreams();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      client.emit(stream, { big: 10n });
+      await expect(lastValueFrom(client.emit(stream, null))).rejects.toThrow(/not null or undefined/);
+      await expect(lastValueFrom(client.emit(stream, undefined))).rejects.toBeInstanceOf(InvalidEventError);
+      // A full round trip later, any unhandled rejection of the first emit has been reported.
+      await lastValueFrom(client.emit(stream, { n: 1 }));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(await redis.xlen(stream)).toBe(1);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await client.close();
       await redis.del(stream);
     }
   });

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
-import { Observable, throwError } from 'rxjs';
+import { AsyncSubject, Observable, throwError } from 'rxjs';
 import { describeError, redisErrorCode } from '../errors/describe-error';
 import { InvalidEventError, RedisCommandError, RedisStreamsError } from '../errors/redis-streams.error';
 import {
@@ -104,6 +104,30 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
   /** The stream an event of `pattern` is written to. */
   streamFor(pattern: string): string {
     return this.router.streamFor(pattern);
+  }
+
+  /**
+   * Writes one event. Like Nest's `ClientProxy.emit` the write starts at once, whether or not anyone subscribes; unlike
+   * it, the outcome (entry id or error) is kept, so a subscriber that comes after the write finished still gets it.
+   * A null/undefined pattern or payload fails with {@link InvalidEventError} (Nest's clients refuse them too).
+   */
+  override emit<TResult = string, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
+    if (pattern === null || pattern === undefined || data === null || data === undefined) {
+      return throwError(
+        () => new InvalidEventError('emit needs a pattern and a payload, not null or undefined'),
+      );
+    }
+    // Nest's version builds defer → connect → mergeMap → connectable Subject per event: about 15 µs of CPU and most
+    // of the producer's garbage at high rates (profiled, issue 5). One AsyncSubject does the same job.
+    const outcome = new AsyncSubject<TResult>();
+    this.dispatchEvent<TResult>({ pattern, data }).then(
+      (id) => {
+        outcome.next(id);
+        outcome.complete();
+      },
+      (error: unknown) => outcome.error(error),
+    );
+    return outcome.asObservable();
   }
 
   /** Request-response is not offered over Redis Streams: use `emit()`. */
