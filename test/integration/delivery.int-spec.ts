@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
-import { ClientRedisStreams, RedisStreamsContext, RedisStreamsRecord } from '@app/redis-streams';
+import { ClientRedisStreams, RedisStreamsContext, RedisStreamsRecord, StreamKeys } from '@app/redis-streams';
 import { uniqueName } from '../support/names';
 import { eventController, startConsumer } from '../support/nest';
 import { waitFor } from '../support/wait';
@@ -60,6 +60,41 @@ describe('delivery', () => {
 
     await waitFor(async () => ((await redis.xpending(pattern, 'svc-a')) as [number])[0] === 0, 'the ack');
     expect(consumer.server.getStats()).toMatchObject({ handled: 1, acked: 1, failed: 0 });
+  });
+
+  it("Nest's processing hooks wrap every handler call; a failure inside them still fails the delivery", async () => {
+    const pattern = uniqueName('hooks');
+    const steps: string[] = [];
+    const consumer = await startConsumer(
+      [
+        eventController(pattern, (data) => {
+          const { n } = data as { n: number };
+          steps.push(`handle ${n}`);
+          if (n === 2) {
+            throw new Error('boom');
+          }
+        }),
+      ],
+      { group: 'svc-hooks', delivery: { maxDeliveries: 1 } },
+    );
+    cleanup.push(
+      () => redis.del(pattern, StreamKeys.deadLetter(pattern), StreamKeys.deadLetterLog(pattern)),
+      () => consumer.close(),
+    );
+    consumer.server.setOnProcessingStartHook((transportId, context, done) => {
+      steps.push(`start ${String(transportId === consumer.server.transportId)}`);
+      expect(context).toBeInstanceOf(RedisStreamsContext);
+      void done();
+    });
+    consumer.server.setOnProcessingEndHook(() => steps.push('end'));
+
+    await lastValueFrom(client.emit(pattern, { n: 1 }));
+    await waitFor(() => consumer.server.getStats().acked === 1, 'the first event acknowledged');
+    await lastValueFrom(client.emit(pattern, { n: 2 }));
+    await waitFor(() => consumer.server.getStats().deadLettered === 1, 'the failing event dead-lettered');
+
+    expect(steps).toEqual(['start true', 'handle 1', 'end', 'start true', 'handle 2', 'end']);
+    expect(consumer.server.getStats()).toMatchObject({ handled: 1, failed: 1, acked: 1 });
   });
 
   it('exposes status, events and the underlying connections', async () => {

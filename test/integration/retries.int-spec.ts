@@ -56,9 +56,8 @@ describe('retries and dead letters', () => {
       await emit(stream, { n: 0, poison: true }),
       await emit(stream, { n: 1, poison: true }),
     ];
-    for (let n = 2; n < 22; n++) {
-      await emit(stream, { n, poison: false });
-    }
+    // One pipelined burst: the check below needs all of them read before the first retry is due (100 ms).
+    await Promise.all(Array.from({ length: 20 }, (_, i) => emit(stream, { n: i + 2, poison: false })));
     const dlq = StreamKeys.deadLetter(stream);
     await waitFor(async () => (await redis.xlen(dlq)) === 2, 'both poison events dead-lettered', 15_000);
 

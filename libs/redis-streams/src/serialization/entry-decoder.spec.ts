@@ -84,6 +84,12 @@ describe('decodeEntry', () => {
     ['missing-data', () => decodeEntry(raw('type', 'order.created'), single, limits)],
     ['invalid-json', () => decodeEntry(raw('data', '{nope'), single, limits)],
     ['duplicate-field', () => decodeEntry(raw('data', '{}', 'data', '{}'), single, limits)],
+    ['duplicate-field', () => decodeEntry(raw('job_id', 'a', 'data', '{}', 'job_id', 'b'), single, limits)],
+    ['duplicate-field', () => decodeEntry(raw('type', 'a', 'x', '1', 'x', '2'), flat, limits)],
+    [
+      'duplicate-field',
+      () => decodeEntry(raw('headers', '{}', 'data', '{}', 'headers', '{}'), single, limits),
+    ],
     ['too-large', () => decodeEntry(raw('data', `"${'x'.repeat(2000)}"`), single, limits)],
     ['too-deep', () => decodeEntry(raw('data', '['.repeat(9) + ']'.repeat(9)), single, limits)],
     ['prototype-pollution', () => decodeEntry(raw('data', '{"__proto__":{"x":1}}'), single, limits)],

@@ -26,6 +26,18 @@ export interface DecodeLimits {
 
 const FORBIDDEN_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** The validated fields of one entry: the envelope's own at hand, all of them in entry order (name, value, …). */
+interface EntryFields {
+  type: string | undefined;
+  data: string | undefined;
+  eventId: string | undefined;
+  timestamp: string | undefined;
+  headers: string | undefined;
+  all: string[];
+  /** True when a field outside the envelope is present. */
+  hasExtras: boolean;
+}
+
 /**
  * Decodes the raw field list of one entry (as Buffers, so invalid UTF-8 is seen, not silently replaced).
  * Throws {@link BadEntryError} with a reason code; never returns a half-decoded event.
@@ -34,42 +46,43 @@ export function decodeEntry(raw: Buffer[] | null, route: ResolvedRoute, limits: 
   if (raw === null) {
     throw new BadEntryError('deleted', 'entry was deleted from the stream while pending');
   }
-  const fields = toFieldMap(raw, limits);
-  const codec =
-    route.codec === 'auto' ? (fields.has(ENVELOPE_FIELDS.data) ? 'envelope' : 'flat') : route.codec;
+  const fields = readFields(raw, limits);
+  const codec = route.codec === 'auto' ? (fields.data !== undefined ? 'envelope' : 'flat') : route.codec;
   const pattern = patternOf(fields, route);
   if (codec === 'flat') {
     return {
       pattern,
-      data: flatPayload(fields, route, limits),
-      eventId: fields.get(ENVELOPE_FIELDS.eventId),
-      timestamp: fields.get(ENVELOPE_FIELDS.timestamp),
+      data: flatPayload(fields.all, route, limits),
+      eventId: fields.eventId,
+      timestamp: fields.timestamp,
       headers: {},
       extras: {},
     };
   }
-  const data = fields.get(ENVELOPE_FIELDS.data);
-  if (data === undefined) {
+  if (fields.data === undefined) {
     throw new BadEntryError('missing-data', 'entry has no data field');
-  }
-  const extras: Record<string, string> = {};
-  for (const [name, value] of fields) {
-    if (!ENVELOPE_FIELD_NAMES.has(name)) {
-      extras[name] = value;
-    }
   }
   return {
     pattern,
-    data: parseJsonSafely(data, limits.maxDepth),
-    eventId: fields.get(ENVELOPE_FIELDS.eventId),
-    timestamp: fields.get(ENVELOPE_FIELDS.timestamp),
-    headers: parseHeaders(fields.get(ENVELOPE_FIELDS.headers)),
-    extras,
+    data: parseJsonSafely(fields.data, limits.maxDepth),
+    eventId: fields.eventId,
+    timestamp: fields.timestamp,
+    headers: parseHeaders(fields.headers),
+    extras: fields.hasExtras ? extrasOf(fields.all) : {},
   };
 }
 
-function toFieldMap(raw: Buffer[], limits: DecodeLimits): Map<string, string> {
-  const fields = new Map<string, string>();
+/** Checks every field (size, UTF-8, no name twice) and turns it into text; the hot path: no Map per entry. */
+function readFields(raw: Buffer[], limits: DecodeLimits): EntryFields {
+  const fields: EntryFields = {
+    type: undefined,
+    data: undefined,
+    eventId: undefined,
+    timestamp: undefined,
+    headers: undefined,
+    all: new Array<string>(raw.length & ~1),
+    hasExtras: false,
+  };
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i];
     const value = raw[i + 1];
@@ -83,16 +96,75 @@ function toFieldMap(raw: Buffer[], limits: DecodeLimits): Map<string, string> {
       throw new BadEntryError('invalid-utf8', 'a field name or value is not valid UTF-8');
     }
     const key = name.toString();
-    if (fields.has(key)) {
-      throw new BadEntryError('duplicate-field', `field "${key.slice(0, 64)}" appears more than once`);
+    const text = value.toString();
+    fields.all[i] = key;
+    fields.all[i + 1] = text;
+    if (!setEnvelopeField(fields, key, text)) {
+      fields.hasExtras = true;
     }
-    fields.set(key, value.toString());
+  }
+  if (fields.hasExtras) {
+    refuseDuplicates(fields.all);
   }
   return fields;
 }
 
-function patternOf(fields: Map<string, string>, route: ResolvedRoute): string {
-  const type = fields.get(ENVELOPE_FIELDS.type);
+/** Stores an envelope field; false when `name` is not one. A second field of the same name is refused. */
+function setEnvelopeField(fields: EntryFields, name: string, value: string): boolean {
+  let slot: 'type' | 'data' | 'eventId' | 'timestamp' | 'headers';
+  switch (name) {
+    case ENVELOPE_FIELDS.type:
+      slot = 'type';
+      break;
+    case ENVELOPE_FIELDS.data:
+      slot = 'data';
+      break;
+    case ENVELOPE_FIELDS.eventId:
+      slot = 'eventId';
+      break;
+    case ENVELOPE_FIELDS.timestamp:
+      slot = 'timestamp';
+      break;
+    case ENVELOPE_FIELDS.headers:
+      slot = 'headers';
+      break;
+    default:
+      return false;
+  }
+  if (fields[slot] !== undefined) {
+    throw duplicate(name);
+  }
+  fields[slot] = value;
+  return true;
+}
+
+/** Refuses a field name that appears twice (envelope names are checked as they are read). */
+function refuseDuplicates(all: string[]): void {
+  const seen = new Set<string>();
+  for (let i = 0; i < all.length; i += 2) {
+    if (seen.has(all[i])) {
+      throw duplicate(all[i]);
+    }
+    seen.add(all[i]);
+  }
+}
+
+function duplicate(name: string): BadEntryError {
+  return new BadEntryError('duplicate-field', `field "${name.slice(0, 64)}" appears more than once`);
+}
+
+function extrasOf(all: string[]): Record<string, string> {
+  const extras: Record<string, string> = {};
+  for (let i = 0; i < all.length; i += 2) {
+    if (!ENVELOPE_FIELD_NAMES.has(all[i])) {
+      extras[all[i]] = all[i + 1];
+    }
+  }
+  return extras;
+}
+
+function patternOf(fields: EntryFields, route: ResolvedRoute): string {
+  const { type } = fields;
   if (route.shared) {
     if (!type) {
       throw new BadEntryError('missing-type', 'entry on a shared stream has no type field');
@@ -103,20 +175,17 @@ function patternOf(fields: Map<string, string>, route: ResolvedRoute): string {
   return type && route.codec !== 'flat' ? type : route.patterns[0];
 }
 
-function flatPayload(
-  fields: Map<string, string>,
-  route: ResolvedRoute,
-  limits: DecodeLimits,
-): Record<string, unknown> {
+function flatPayload(all: string[], route: ResolvedRoute, limits: DecodeLimits): Record<string, unknown> {
   const payload: Record<string, unknown> = {};
-  for (const [name, value] of fields) {
+  for (let i = 0; i < all.length; i += 2) {
+    const name = all[i];
     if (route.shared && name === ENVELOPE_FIELDS.type) {
       continue;
     }
     if (FORBIDDEN_FIELD_NAMES.has(name)) {
       throw new BadEntryError('prototype-pollution', `field name "${name}" is not allowed`);
     }
-    payload[name] = flatValue(value, limits.maxDepth);
+    payload[name] = flatValue(all[i + 1], limits.maxDepth);
   }
   return payload;
 }

@@ -1,3 +1,4 @@
+import { BadEntryError } from '../errors/bad-entry.error';
 import { jsonDepthExceeds, parseJsonSafely } from './safe-json';
 
 describe('jsonDepthExceeds', () => {
@@ -23,5 +24,32 @@ describe('jsonDepthExceeds', () => {
 describe('parseJsonSafely', () => {
   it('parses ordinary JSON', () => {
     expect(parseJsonSafely('{"a":[1,2,{"b":null}]}', 8)).toEqual({ a: [1, 2, { b: null }] });
+    expect(parseJsonSafely('{"a":"\\u00e9t\\u00e9"}', 8)).toEqual({ a: 'été' });
+    expect(parseJsonSafely('\ufeff{"bom":true}', 8)).toEqual({ bom: true });
+    expect(parseJsonSafely('{"note":"the constructor of __proto__ talks"}', 8)).toEqual({
+      note: 'the constructor of __proto__ talks',
+    });
+  });
+
+  const reasonOf = (text: string): string => {
+    try {
+      parseJsonSafely(text, 8);
+    } catch (error) {
+      return error instanceof BadEntryError ? error.reason : 'not a BadEntryError';
+    }
+    return 'parsed';
+  };
+
+  it.each([
+    ['{"__proto__":{"x":1}}', 'prototype-pollution'],
+    ['{"\\u005f_proto__":{"x":1}}', 'prototype-pollution'],
+    ['{"a":{"__pr\\u006fto__":{"x":1}}}', 'prototype-pollution'],
+    ['{"constructor":{"prototype":{"x":1}}}', 'prototype-pollution'],
+    ['{"c\\u006fnstructor":{"prototype":{"x":1}}}', 'prototype-pollution'],
+    ['{"a":', 'invalid-json'],
+    ['{"a":"\\u00e9"', 'invalid-json'],
+  ])('refuses %s (%s) on either path', (text, reason) => {
+    expect(reasonOf(text)).toBe(reason);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 });

@@ -1,7 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { describeError } from '../errors/describe-error';
-import { entryKey } from './in-flight';
 
 /** Called after each XACK with how many ids were sent and how many Redis acknowledged. */
 export type AckListener = (stream: string, sent: number, acked: number) => void;
@@ -12,7 +11,9 @@ export type AckListener = (stream: string, sent: number, acked: number) => void;
  */
 export class AckBatcher {
   private queued = new Map<string, string[]>();
-  private readonly queuedKeys = new Set<string>();
+  /** Stream → ids waiting for their XACK (queued or being sent). */
+  private readonly waiting = new Map<string, Set<string>>();
+  private waitingCount = 0;
   private scheduled = false;
   private flushing: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -31,12 +32,12 @@ export class AckBatcher {
 
   /** Ids waiting to be acknowledged. */
   get size(): number {
-    return this.queuedKeys.size;
+    return this.waitingCount;
   }
 
   /** True while the entry waits for its XACK. */
   has(stream: string, id: string): boolean {
-    return this.queuedKeys.has(entryKey(stream, id));
+    return this.waiting.get(stream)?.has(id) === true;
   }
 
   add(stream: string, id: string): void {
@@ -45,11 +46,16 @@ export class AckBatcher {
       this.logger.warn(`${stream} ${id} finished after shutdown; left pending`);
       return;
     }
-    const key = entryKey(stream, id);
-    if (this.queuedKeys.has(key)) {
+    let waiting = this.waiting.get(stream);
+    if (!waiting) {
+      waiting = new Set();
+      this.waiting.set(stream, waiting);
+    }
+    if (waiting.has(id)) {
       return;
     }
-    this.queuedKeys.add(key);
+    waiting.add(id);
+    this.waitingCount++;
     const ids = this.queued.get(stream);
     if (ids) {
       ids.push(id);
@@ -123,7 +129,12 @@ export class AckBatcher {
         this.queued.set(stream, requeue ? [...ids, ...requeue] : [...ids]);
         return;
       }
-      ids.forEach((id) => this.queuedKeys.delete(entryKey(stream, id)));
+      const waiting = this.waiting.get(stream);
+      for (const id of ids) {
+        if (waiting?.delete(id) === true) {
+          this.waitingCount--;
+        }
+      }
       this.onAcked(stream, ids.length, Number(acked));
     });
     this.failures = failed ? this.failures + 1 : 0;

@@ -10,7 +10,7 @@ import { DispatchCounters, EntryDispatcher } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
 import { handOver } from './handover';
 import { HandlerTable } from './handler-table';
-import { InFlight, entryKey } from './in-flight';
+import { InFlight } from './in-flight';
 import { sweepIdleConsumers } from './idle-consumers';
 import { LeaseKeeper } from './lease-keeper';
 import { Outcomes } from './outcomes';
@@ -84,8 +84,7 @@ export class ConsumerPipeline {
       runHandler: (pattern, packet, context) => deps.runHandler(pattern, packet, context),
     });
     const readKeys = table.readKeys();
-    const isSettling = (key: string, id: string): boolean =>
-      inFlight.has(entryKey(key, id)) || acks.has(key, id);
+    const isSettling = (key: string, id: string): boolean => inFlight.has(key, id) || acks.has(key, id);
     this.reader = new StreamReader({
       blocking: deps.blocking,
       commands,

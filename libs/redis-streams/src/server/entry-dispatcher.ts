@@ -13,7 +13,7 @@ import { DecodeLimits, DecodedEntry, decodeEntry } from '../serialization/entry-
 import { DeliveryTrace } from '../tracing/delivery-trace';
 import { traceLogSuffix, traceparentOfFields } from '../tracing/trace-headers';
 import { BoundHandler, HandlerTable } from './handler-table';
-import { InFlight, entryKey } from './in-flight';
+import { InFlight } from './in-flight';
 import { Delivery, toDelivery } from './lane-fields';
 import { Outcomes } from './outcomes';
 import { RedisStreamsServerStats } from './server-types';
@@ -50,16 +50,24 @@ export class EntryDispatcher {
   dispatch(readKey: string, entries: RawEntry[], deliveries?: Map<string, number>): void {
     const { inFlight, counters, table } = this.deps;
     const { stream, lane } = table.readKey(readKey);
+    const startedAt = Date.now();
     for (const entry of entries) {
-      const key = entryKey(readKey, entry.id);
-      inFlight.add(key, { readKey, id: entry.id, startedAt: Date.now() });
+      inFlight.add(readKey, entry.id, startedAt);
       counters.received++;
-      const delivery = toDelivery(readKey, stream, lane, entry, deliveries?.get(entry.id) ?? 1);
-      void this.process(delivery).finally(() => inFlight.delete(key));
+      void this.process(toDelivery(readKey, stream, lane, entry, deliveries?.get(entry.id) ?? 1));
     }
   }
 
+  /** Handles one delivery, then frees its in-flight slot whatever happened. */
   private async process(delivery: Delivery): Promise<void> {
+    try {
+      await this.handle(delivery);
+    } finally {
+      this.deps.inFlight.delete(delivery.readKey, delivery.id);
+    }
+  }
+
+  private async handle(delivery: Delivery): Promise<void> {
     const { deps } = this;
     const route = deps.table.route(delivery.stream);
     let decoded: DecodedEntry;
@@ -85,16 +93,32 @@ export class EntryDispatcher {
       });
     }
     const settlement = new Settlement(delivery, decoded.pattern, bound.policy, deps.outcomes);
+    const context = new RedisStreamsContext([
+      delivery.stream,
+      delivery.originalId,
+      deps.group,
+      deps.consumer,
+      delivery.deliveryCount,
+      decoded.headers,
+      decoded.extras,
+      decoded.pattern,
+      decoded.eventId,
+      decoded.timestamp,
+      settlement,
+    ]);
     const startedAt = performance.now();
     try {
-      await this.run(bound, decoded, delivery, settlement);
+      await this.run(bound, decoded, delivery, context);
     } catch (error) {
       if (!settlement.settleByTransport()) {
         // The handler settled the delivery itself, then threw: its own settlement stands.
         deps.counters.failed++;
         return;
       }
-      return this.failed(delivery, decoded.pattern, bound, error, performance.now() - startedAt);
+      // Prefer the original exception when RedisStreamsExceptionFilter recorded it. Handlers may fail with anything
+      // (Nest passes RpcException payloads on as plain objects): classification takes unknown.
+      const failure: unknown = takeFailure(context)?.error ?? error;
+      return this.failed(delivery, decoded.pattern, bound, failure, performance.now() - startedAt);
     }
     deps.counters.handled++;
     // The hot path: no event object unless someone (metrics) listens.
@@ -116,22 +140,9 @@ export class EntryDispatcher {
     bound: BoundHandler,
     decoded: DecodedEntry,
     delivery: Delivery,
-    settlement: Settlement,
+    context: RedisStreamsContext,
   ): Promise<void> {
     const { deps } = this;
-    const context = new RedisStreamsContext([
-      delivery.stream,
-      delivery.originalId,
-      deps.group,
-      deps.consumer,
-      delivery.deliveryCount,
-      decoded.headers,
-      decoded.extras,
-      decoded.pattern,
-      decoded.eventId,
-      decoded.timestamp,
-      settlement.control,
-    ]);
     const tracing = DeliveryTrace.start({
       stream: delivery.stream,
       group: deps.group,
@@ -143,12 +154,9 @@ export class EntryDispatcher {
       redrivenFrom: delivery.redrivenFrom,
       headers: decoded.headers,
     });
-    const running = tracing
-      .run(() => deps.runHandler(decoded.pattern, { pattern: decoded.pattern, data: decoded.data }, context))
-      // Prefer the original exception when RedisStreamsExceptionFilter recorded it. Handlers may fail with
-      // anything (Nest passes RpcException payloads on as plain objects): classification takes unknown.
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      .catch((error: unknown) => Promise.reject(takeFailure(context)?.error ?? error));
+    const running = tracing.run(() =>
+      deps.runHandler(decoded.pattern, { pattern: decoded.pattern, data: decoded.data }, context),
+    );
     const timeoutMs = bound.policy.handlerTimeoutMs;
     if (timeoutMs === undefined) {
       return tracing.endWith(running);

@@ -3,25 +3,40 @@ import { InFlight } from './in-flight';
 describe('InFlight', () => {
   it('makes a reader wait for a free slot and wakes it when one frees', async () => {
     const inFlight = new InFlight(2);
-    inFlight.add('a');
-    inFlight.add('b');
+    inFlight.add('s', 'a');
+    inFlight.add('s', 'b');
     expect(inFlight.free()).toBe(0);
     let woke = false;
     const waiting = inFlight.waitForSlot().then(() => (woke = true));
     await Promise.resolve();
     expect(woke).toBe(false);
-    inFlight.delete('a');
+    inFlight.delete('s', 'a');
     await waiting;
     expect(woke).toBe(true);
+  });
+
+  it('keeps entries apart by read key, counts each once, and lists the long-running ones', () => {
+    const inFlight = new InFlight(4);
+    inFlight.add('stream', '1-0', 100);
+    inFlight.add('lane', '1-0', 300);
+    inFlight.add('stream', '1-0', 200);
+    expect(inFlight.size).toBe(2);
+    expect(inFlight.has('lane', '1-0')).toBe(true);
+    expect(inFlight.has('lane', '2-0')).toBe(false);
+    expect(inFlight.startedBefore(250)).toEqual([{ readKey: 'stream', id: '1-0', startedAt: 200 }]);
+    inFlight.delete('lane', '1-0');
+    inFlight.delete('lane', '1-0');
+    expect(inFlight.size).toBe(1);
+    expect(inFlight.free()).toBe(3);
   });
 
   it('reports idle, or gives up after the timeout', async () => {
     const inFlight = new InFlight(4);
     expect(await inFlight.waitForIdle(0)).toBe(true);
-    inFlight.add('a');
+    inFlight.add('s', 'a');
     expect(await inFlight.waitForIdle(5)).toBe(false);
     const idle = inFlight.waitForIdle(1000);
-    inFlight.delete('a');
+    inFlight.delete('s', 'a');
     expect(await idle).toBe(true);
   });
 });

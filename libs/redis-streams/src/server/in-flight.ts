@@ -3,7 +3,9 @@
  * so a slow handler applies back-pressure instead of filling memory.
  */
 export class InFlight {
-  private readonly keys = new Map<string, InFlightEntry>();
+  /** Read key (stream or lane) → entry id → when its handling started (epoch ms). */
+  private readonly byKey = new Map<string, Map<string, number>>();
+  private count = 0;
   private slotWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
 
@@ -11,37 +13,54 @@ export class InFlight {
 
   /** Entries being handled now. */
   get size(): number {
-    return this.keys.size;
+    return this.count;
   }
 
   /** Slots free now. */
   free(): number {
-    return Math.max(0, this.limit - this.keys.size);
+    return Math.max(0, this.limit - this.count);
   }
 
-  has(key: string): boolean {
-    return this.keys.has(key);
+  has(readKey: string, id: string): boolean {
+    return this.byKey.get(readKey)?.has(id) === true;
   }
 
-  add(key: string, entry: InFlightEntry = { readKey: '', id: key, startedAt: Date.now() }): void {
-    this.keys.set(key, entry);
+  add(readKey: string, id: string, startedAt = Date.now()): void {
+    let ids = this.byKey.get(readKey);
+    if (!ids) {
+      ids = new Map();
+      this.byKey.set(readKey, ids);
+    }
+    if (!ids.has(id)) {
+      this.count++;
+    }
+    ids.set(id, startedAt);
   }
 
   /** Entries being handled since before `since` (epoch ms), for lease renewal. */
   startedBefore(since: number): InFlightEntry[] {
-    return [...this.keys.values()].filter((entry) => entry.startedAt < since);
+    const entries: InFlightEntry[] = [];
+    for (const [readKey, ids] of this.byKey) {
+      for (const [id, startedAt] of ids) {
+        if (startedAt < since) {
+          entries.push({ readKey, id, startedAt });
+        }
+      }
+    }
+    return entries;
   }
 
-  delete(key: string): void {
-    if (!this.keys.delete(key)) {
+  delete(readKey: string, id: string): void {
+    if (this.byKey.get(readKey)?.delete(id) !== true) {
       return;
     }
-    if (this.keys.size < this.limit && this.slotWaiters.length > 0) {
+    this.count--;
+    if (this.count < this.limit && this.slotWaiters.length > 0) {
       const waiters = this.slotWaiters;
       this.slotWaiters = [];
       waiters.forEach((wake) => wake());
     }
-    if (this.keys.size === 0 && this.idleWaiters.length > 0) {
+    if (this.count === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       waiters.forEach((wake) => wake());
@@ -50,7 +69,7 @@ export class InFlight {
 
   /** Resolves when at least one slot is free. */
   waitForSlot(): Promise<void> {
-    if (this.keys.size < this.limit) {
+    if (this.count < this.limit) {
       return Promise.resolve();
     }
     return new Promise((resolve) => this.slotWaiters.push(resolve));
@@ -65,7 +84,7 @@ export class InFlight {
 
   /** Resolves true when nothing is in flight, or false when `timeoutMs` passes first. */
   waitForIdle(timeoutMs: number): Promise<boolean> {
-    if (this.keys.size === 0) {
+    if (this.count === 0) {
       return Promise.resolve(true);
     }
     return new Promise((resolve) => {
@@ -88,9 +107,4 @@ export interface InFlightEntry {
   readKey: string;
   id: string;
   startedAt: number;
-}
-
-/** The key of one entry in the in-flight and ack sets. */
-export function entryKey(stream: string, id: string): string {
-  return `${stream}\u0000${id}`;
 }

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, ReadPacket, Server } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
-import { isObservable, lastValueFrom } from 'rxjs';
 import { REDIS_STREAMS_TRANSPORT } from '../constants';
 import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
 import { describeError } from '../errors/describe-error';
@@ -20,6 +19,7 @@ import { ConsumerPipeline } from './consumer-pipeline';
 import { ReadLoopHealth, Watchdog } from './watchdog';
 import { DispatchCounters } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
+import { invokeHandler } from './handler-invocation';
 import { InFlight } from './in-flight';
 import { HandlerTable } from './handler-table';
 import { RedisStreamsServerEvents, RedisStreamsServerStats, RedisStreamsStatus } from './server-types';
@@ -64,6 +64,8 @@ export class ServerRedisStreams
   private blocking: Redis | undefined;
   private closing: Promise<void> | undefined;
   private lastStatus: RedisStreamsStatus | undefined;
+  /** True once a Nest processing hook was set: handlers then run inside it. */
+  private processingHooked = false;
 
   constructor(options: RedisStreamsServerOptions) {
     super();
@@ -136,38 +138,39 @@ export class ServerRedisStreams
   }
 
   /**
-   * Runs the handler of `pattern` and settles only when it has finished: a throw, a rejection or an erroring
-   * Observable rejects. (Nest's base implementation logs handler errors and resolves, which would ack a failure.)
+   * Runs the handler of `pattern` and settles only when it has finished (see {@link invokeHandler}), inside Nest's
+   * processing hooks when any were set.
    */
-  override async handleEvent(
-    pattern: string,
-    packet: ReadPacket,
-    context: RedisStreamsContext,
-  ): Promise<void> {
+  override handleEvent(pattern: string, packet: ReadPacket, context: RedisStreamsContext): Promise<void> {
     const handler = this.table
       ? this.table.resolve(context.getStream(), pattern)?.handler
       : this.getHandlerByPattern(pattern);
     if (!handler) {
-      throw new RedisStreamsError(`no handler for "${pattern}"`);
+      return Promise.reject(new RedisStreamsError(`no handler for "${pattern}"`));
+    }
+    if (!this.processingHooked) {
+      return invokeHandler(handler, packet.data, context); // the hot path: no hook closures and promise per event
     }
     const transportId = this.transportId ?? REDIS_STREAMS_TRANSPORT;
-    await new Promise<void>((resolve, reject) => {
-      this.onProcessingStartHook(transportId, context, async () => {
-        try {
-          const result: unknown = await handler(packet.data, context);
-          if (isObservable(result)) {
-            await lastValueFrom(result, { defaultValue: undefined });
-          }
-          resolve();
-        } catch (error) {
-          reject(
-            error instanceof Error ? error : new RedisStreamsError(describeError(error), { cause: error }),
-          );
-        } finally {
-          this.onProcessingEndHook?.(transportId, context);
-        }
-      });
+    return new Promise<void>((resolve, reject) => {
+      this.onProcessingStartHook(transportId, context, () =>
+        invokeHandler(handler, packet.data, context)
+          .then(resolve, reject)
+          .finally(() => this.onProcessingEndHook?.(transportId, context)),
+      );
     });
+  }
+
+  /** Nest's hook around each handler call (used by instrumentation); see {@link handleEvent}. */
+  override setOnProcessingStartHook(hook: Parameters<Server['setOnProcessingStartHook']>[0]): void {
+    this.processingHooked = true;
+    super.setOnProcessingStartHook(hook);
+  }
+
+  /** Nest's hook after each handler call (used by instrumentation); see {@link handleEvent}. */
+  override setOnProcessingEndHook(hook: Parameters<Server['setOnProcessingEndHook']>[0]): void {
+    this.processingHooked = true;
+    super.setOnProcessingEndHook(hook);
   }
 
   private async start(): Promise<void> {

@@ -4,38 +4,48 @@ import { DeliveryPolicy, backoffDelay } from '../options/delivery-policy';
 import { Delivery } from './lane-fields';
 import { Outcomes } from './outcomes';
 
-/** One delivery's settlement: at most once, by the handler through its context or by the transport after it. */
-export class Settlement {
+/**
+ * One delivery's settlement: at most once, by the handler through its context (this object is the context's
+ * {@link DeliveryControl}: `ctx.ack()`, `ctx.retry()`, `ctx.deadLetter()`) or by the transport after it.
+ */
+export class Settlement implements DeliveryControl {
   private done = false;
 
-  /** What `ctx.ack()`, `ctx.retry()` and `ctx.deadLetter()` call. */
-  readonly control: DeliveryControl;
+  constructor(
+    private readonly delivery: Delivery,
+    private readonly pattern: string,
+    private readonly policy: DeliveryPolicy,
+    private readonly outcomes: Outcomes,
+  ) {}
 
-  constructor(delivery: Delivery, pattern: string, policy: DeliveryPolicy, outcomes: Outcomes) {
-    this.control = {
-      ack: async () => {
-        this.claim();
-        outcomes.ack(delivery);
-        await Promise.resolve();
-      },
-      retry: async (options) => {
-        this.claim();
-        await outcomes.retry(
-          delivery,
-          options?.delayMs ?? backoffDelay(policy.backoff, delivery.deliveryCount),
-          pattern,
-        );
-      },
-      deadLetter: async (reason) => {
-        this.claim();
-        await outcomes.deadLetter(delivery, {
-          reason: 'manual',
-          errorClass: 'ManualDeadLetter',
-          message: String(reason),
-          pattern,
-        });
-      },
-    };
+  /** What `ctx.ack()`, `ctx.retry()` and `ctx.deadLetter()` call: this settlement itself. */
+  get control(): DeliveryControl {
+    return this;
+  }
+
+  async ack(): Promise<void> {
+    this.claim();
+    this.outcomes.ack(this.delivery);
+    await Promise.resolve();
+  }
+
+  async retry(options?: { delayMs?: number }): Promise<void> {
+    this.claim();
+    await this.outcomes.retry(
+      this.delivery,
+      options?.delayMs ?? backoffDelay(this.policy.backoff, this.delivery.deliveryCount),
+      this.pattern,
+    );
+  }
+
+  async deadLetter(reason: string): Promise<void> {
+    this.claim();
+    await this.outcomes.deadLetter(this.delivery, {
+      reason: 'manual',
+      errorClass: 'ManualDeadLetter',
+      message: String(reason),
+      pattern: this.pattern,
+    });
   }
 
   /** True once the delivery is settled (by the handler, or by the transport through {@link settleByTransport}). */

@@ -5,6 +5,8 @@ import {
   Span,
   SpanKind,
   SpanStatusCode,
+  Tracer,
+  TracerProvider,
   context,
   createTraceState,
   propagation,
@@ -66,13 +68,11 @@ export class DeliveryTrace implements HandlerTrace {
   static start(info: DeliveryTraceInfo): HandlerTrace {
     const parent = extractParent(info.headers);
     const producer = trace.getSpanContext(parent);
-    const span = trace
-      .getTracer(TRACER_NAME)
-      .startSpan(
-        `process ${info.stream}`,
-        { kind: SpanKind.CONSUMER, links: producer ? [{ context: producer }] : [] },
-        parent,
-      );
+    const span = transportTracer().startSpan(
+      `process ${info.stream}`,
+      { kind: SpanKind.CONSUMER, links: producer ? [{ context: producer }] : [] },
+      parent,
+    );
     const recording = span.isRecording();
     if (!recording && producer === undefined) {
       return UNTRACED;
@@ -120,6 +120,21 @@ export class DeliveryTrace implements HandlerTrace {
     }
     this.span.setStatus({ code: SpanStatusCode.ERROR, message: `${name}: ${message.slice(0, 200)}` });
   }
+}
+
+let tracerOf: { provider: TracerProvider; tracer: Tracer } | undefined;
+
+/**
+ * The transport's tracer, fetched again only when the global provider object changes (`trace.disable()` and a new
+ * registration): `getTracer` allocates a proxy per call while no SDK is registered. A proxy tracer follows an SDK
+ * registered later by itself.
+ */
+function transportTracer(): Tracer {
+  const provider = trace.getTracerProvider();
+  if (tracerOf?.provider !== provider) {
+    tracerOf = { provider, tracer: provider.getTracer(TRACER_NAME) };
+  }
+  return tracerOf.tracer;
 }
 
 /** The producer's context from the headers: a registered propagator's extraction, else our own parse. */
