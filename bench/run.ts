@@ -96,6 +96,17 @@ async function redisCpuMicros(admin: Redis): Promise<number> {
   return (field('used_cpu_sys') + field('used_cpu_user')) * 1e6;
 }
 
+/** Calls per command since the server started (`INFO commandstats`), e.g. `{ xreadgroup: 1200, xack: 1180 }`. */
+async function redisCommandCalls(admin: Redis): Promise<Record<string, number>> {
+  const calls: Record<string, number> = {};
+  for (const [, name, count] of (await admin.info('commandstats')).matchAll(
+    /cmdstat_([\w|]+):calls=(\d+)/g,
+  )) {
+    calls[name] = Number(count);
+  }
+  return calls;
+}
+
 async function redisUsedMemory(admin: Redis): Promise<number> {
   const info = await admin.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
@@ -214,6 +225,7 @@ class Bench {
         result.redisUsedMemoryMb = (await redisUsedMemory(admin)) / MB;
       }
       const redisCpuStart = await redisCpuMicros(admin);
+      const callsStart = await redisCommandCalls(admin);
       log(`${label}: starting`);
       const consumer = this.spawn({ ...base, role: 'consumer' });
       children.push(consumer);
@@ -242,6 +254,12 @@ class Bench {
         })
       ).report;
       const redisCpu = (await redisCpuMicros(admin)) - redisCpuStart;
+      const callsEnd = await redisCommandCalls(admin);
+      result.redisCalls = Object.fromEntries(
+        Object.entries(callsEnd)
+          .map(([name, count]): [string, number] => [name, count - (callsStart[name] ?? 0)])
+          .filter(([name, count]) => count > 0 && !['info', 'flushall'].includes(name)),
+      );
       result.producer = produced;
       result.consumer = done;
       const start = mode === 'backlog' ? done.firstHandledAt : (produced?.firstAt ?? done.firstHandledAt);
@@ -268,6 +286,9 @@ class Bench {
       log(
         `${label}: ${detail}, consumer peak RSS ${result.consumerPeakRssMb.toFixed(0)} MB, ` +
           `${result.consumerCpuMicrosPerEvent.toFixed(1)} µs CPU/event` +
+          (result.redisCalls.xreadgroup
+            ? `, ${(events / result.redisCalls.xreadgroup).toFixed(1)} events per XREADGROUP`
+            : '') +
           `${done.duplicates > 0 ? `, ${done.duplicates} duplicates` : ''}; ${done.verification.detail}`,
       );
     } catch (error) {

@@ -18,6 +18,8 @@ export interface CaseResult {
   consumerPeakRssMb?: number;
   consumerCpuMicrosPerEvent?: number;
   redisCpuMicrosPerEvent?: number;
+  /** Redis commands the case caused (`INFO commandstats` calls, before → after): shows how reads and acks batch. */
+  redisCalls?: Record<string, number>;
   /** Backlog mode: Redis used_memory once the stream was filled. */
   redisUsedMemoryMb?: number;
   latency?: LatencySummary;

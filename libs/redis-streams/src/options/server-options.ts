@@ -22,7 +22,10 @@ export interface RedisStreamsServerOptions extends RedisConnectionOptions, Routi
   batchSize?: number;
   /** How long one XREADGROUP waits for entries (BLOCK, ms). Default 2000. */
   blockMs?: number;
-  /** Handlers running at once in this process (prefetch bound). Default 64. */
+  /**
+   * Handlers running at once in this process (prefetch bound). Default 128: above `batchSize`, so a read can take a
+   * full batch while the end of the previous one is still being handled.
+   */
   concurrency?: number;
   /** On close: how long in-flight handlers may run before the connections close anyway (ms). Default 10000. */
   shutdownTimeoutMs?: number;
@@ -69,7 +72,7 @@ export const DEFAULT_SERVER_OPTIONS = {
   startId: '$',
   batchSize: 100,
   blockMs: 2000,
-  concurrency: 64,
+  concurrency: 128,
   shutdownTimeoutMs: 10_000,
   maxPayloadBytes: 1024 * 1024,
   maxDepth: 64,

@@ -7,12 +7,30 @@ describe('InFlight', () => {
     inFlight.add('s', 'b');
     expect(inFlight.free()).toBe(0);
     let woke = false;
-    const waiting = inFlight.waitForSlot().then(() => (woke = true));
+    const waiting = inFlight.waitForSlots().then(() => (woke = true));
     await Promise.resolve();
     expect(woke).toBe(false);
     inFlight.delete('s', 'a');
     await waiting;
     expect(woke).toBe(true);
+  });
+
+  it('a reader that wants several slots waits until that many are free', async () => {
+    const inFlight = new InFlight(3);
+    ['a', 'b', 'c'].forEach((id) => inFlight.add('s', id));
+    const woke: string[] = [];
+    const two = inFlight.waitForSlots(2).then(() => woke.push('two'));
+    const one = inFlight.waitForSlots(1).then(() => woke.push('one'));
+    const capped = inFlight.waitForSlots(10).then(() => woke.push('all three'));
+    inFlight.delete('s', 'a');
+    await one;
+    expect(woke).toEqual(['one']);
+    inFlight.delete('s', 'b');
+    await two;
+    expect(woke).toEqual(['one', 'two']);
+    inFlight.delete('s', 'c');
+    await capped;
+    expect(woke).toEqual(['one', 'two', 'all three']);
   });
 
   it('keeps entries apart by read key, counts each once, and lists the long-running ones', () => {

@@ -6,10 +6,11 @@ export class InFlight {
   /** Read key (stream or lane) → entry id → when its handling started (epoch ms). */
   private readonly byKey = new Map<string, Map<string, number>>();
   private count = 0;
-  private slotWaiters: Array<() => void> = [];
+  private slotWaiters: Array<{ wanted: number; wake: () => void }> = [];
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly limit: number) {}
+  /** @param limit How many entries may be handled at once. */
+  constructor(readonly limit: number) {}
 
   /** Entries being handled now. */
   get size(): number {
@@ -55,10 +56,11 @@ export class InFlight {
       return;
     }
     this.count--;
-    if (this.count < this.limit && this.slotWaiters.length > 0) {
-      const waiters = this.slotWaiters;
-      this.slotWaiters = [];
-      waiters.forEach((wake) => wake());
+    const free = this.limit - this.count;
+    if (this.slotWaiters.some((waiter) => waiter.wanted <= free)) {
+      const ready = this.slotWaiters.filter((waiter) => waiter.wanted <= free);
+      this.slotWaiters = this.slotWaiters.filter((waiter) => waiter.wanted > free);
+      ready.forEach((waiter) => waiter.wake());
     }
     if (this.count === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
@@ -67,19 +69,20 @@ export class InFlight {
     }
   }
 
-  /** Resolves when at least one slot is free. */
-  waitForSlot(): Promise<void> {
-    if (this.count < this.limit) {
+  /** Resolves when at least `count` slots (1 by default, never more than the limit) are free. */
+  waitForSlots(count = 1): Promise<void> {
+    const wanted = Math.max(1, Math.min(count, this.limit));
+    if (this.limit - this.count >= wanted) {
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.slotWaiters.push(resolve));
+    return new Promise((resolve) => this.slotWaiters.push({ wanted, wake: resolve }));
   }
 
   /** Wakes every slot waiter (used on stop, so the read loop can exit). */
   releaseWaiters(): void {
     const waiters = this.slotWaiters;
     this.slotWaiters = [];
-    waiters.forEach((wake) => wake());
+    waiters.forEach((waiter) => waiter.wake());
   }
 
   /** Resolves true when nothing is in flight, or false when `timeoutMs` passes first. */

@@ -92,7 +92,7 @@ export class StreamReader {
           await this.readOwnPel();
           this.pelReadNeeded = false;
         }
-        await deps.inFlight.waitForSlot();
+        await this.roomToRead();
         if (this.stopping) {
           break;
         }
@@ -119,7 +119,7 @@ export class StreamReader {
     for (const stream of deps.streams) {
       let cursor = '0';
       while (!this.stopping) {
-        await deps.inFlight.waitForSlot();
+        await this.roomToRead();
         if (this.stopping) {
           return;
         }
@@ -138,6 +138,17 @@ export class StreamReader {
         }
       }
     }
+  }
+
+  /**
+   * Waits until half the slots a read could fill are free, then lets handlers that are finishing in this turn of the
+   * event loop finish: reads come in batches instead of one XREADGROUP per freed slot (issue 5 measured 32 entries
+   * per read against 80 for raw ioredis).
+   */
+  private async roomToRead(): Promise<void> {
+    const { batchSize, inFlight } = this.deps;
+    await inFlight.waitForSlots(Math.ceil(Math.min(batchSize, inFlight.limit) / 2));
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** One XREADGROUP for at most the free in-flight slots; `blockMs` only for `>` reads. */
