@@ -4,7 +4,7 @@ import { ClientRedisStreams, RedisStreamsContext } from '@app/redis-streams';
 import { uniqueName } from '../support/names';
 import { TestConsumer, eventController, startConsumer } from '../support/nest';
 import { RedisProxy } from '../support/redis-proxy';
-import { waitFor } from '../support/wait';
+import { simulateWork, waitFor } from '../support/wait';
 
 describe('read loop: prefetch bound, batched acks, shutdown deadline, lost replies', () => {
   const url = process.env.REDIS_URL as string;
@@ -74,6 +74,28 @@ describe('read loop: prefetch bound, batched acks, shutdown deadline, lost repli
     expect(((await redis.xpending(pattern, 'g')) as [number])[0]).toBe(0);
     expect(proxy.sent('xack')).toBeGreaterThan(0);
     expect(proxy.sent('xack')).toBeLessThanOrEqual(30);
+  });
+
+  it('reads a backlog in batches of at least half `batchSize`, not one XREADGROUP per freed slot', async () => {
+    const pattern = (stream = uniqueName('batches'));
+    await Promise.all(Array.from({ length: 1000 }, (_, n) => emit(pattern, { n })));
+    proxy = await RedisProxy.inFrontOfTestRedis();
+    proxy.count('XREADGROUP');
+    // Handlers that end at different times free their slots a few at a time.
+    consumer = await startConsumer(
+      [eventController(pattern, (data) => simulateWork((data as { n: number }).n % 5))],
+      {
+        url: proxy.url,
+        group: 'g',
+        startId: '0',
+        // No room for a second batch beside the first: a reader that read as soon as one slot freed would read tiny ones.
+        batchSize: 100,
+        concurrency: 100,
+      },
+    );
+    await waitFor(() => consumer?.server.getStats().acked === 1000, '1000 acked');
+    // 1000 entries in reads of ≥ 50, plus the start-up read of the consumer's own PEL and the blocking read at the end.
+    expect(proxy.sent('XREADGROUP')).toBeLessThanOrEqual(1000 / 50 + 3);
   });
 
   it('close() gives up on a handler that outlives shutdownTimeoutMs and leaves its entry pending', async () => {
