@@ -171,7 +171,9 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
       this.events.emit('emit-failed', { stream, pattern, code, error: failure });
       throw failure;
     }
-    this.events.emit('emitted', { stream, pattern, id: id ?? '' });
+    if (this.events.listenerCount('emitted') > 0) {
+      this.events.emit('emitted', { stream, pattern, id: id ?? '' });
+    }
     return id as T;
   }
 

@@ -17,7 +17,7 @@ export const ENVELOPE_FIELD_NAMES: ReadonlySet<string> = new Set(Object.values(E
 /** What goes into one entry besides the payload. */
 export interface EnvelopeMeta {
   eventId?: string;
-  headers?: Record<string, string>;
+  headers?: Readonly<Record<string, string>>;
   timestamp?: Date;
 }
 
@@ -71,8 +71,18 @@ export function encodeEnvelope(
     ENVELOPE_FIELDS.timestamp,
     (meta.timestamp ?? new Date()).toISOString(),
   ];
-  if (meta.headers && Object.keys(meta.headers).length > 0) {
+  if (meta.headers && hasKeys(meta.headers)) {
     fields.push(ENVELOPE_FIELDS.headers, JSON.stringify(meta.headers));
   }
   return fields;
+}
+
+/** True when `record` has an own enumerable key (without allocating a key list). */
+export function hasKeys(record: Readonly<Record<string, string>>): boolean {
+  for (const key in record) {
+    if (Object.prototype.hasOwnProperty.call(record, key)) {
+      return true;
+    }
+  }
+  return false;
 }

@@ -1,5 +1,5 @@
 import { context, propagation } from '@opentelemetry/api';
-import { ENVELOPE_FIELDS } from '../serialization/envelope';
+import { ENVELOPE_FIELDS, hasKeys } from '../serialization/envelope';
 import { currentTraceContext } from './trace-carrier';
 import { traceIdOf } from './traceparent';
 
@@ -15,7 +15,7 @@ export const TRACE_HEADERS = { traceparent: 'traceparent', tracestate: 'tracesta
 export function withTraceHeaders(
   defaults: Readonly<Record<string, string>>,
   explicit: Readonly<Record<string, string>> | undefined,
-): Record<string, string> {
+): Readonly<Record<string, string>> {
   if (explicit?.[TRACE_HEADERS.traceparent] !== undefined) {
     return { ...defaults, ...explicit };
   }
@@ -29,6 +29,9 @@ export function withTraceHeaders(
         injected[TRACE_HEADERS.tracestate] = current.tracestate;
       }
     }
+  }
+  if (explicit === undefined && !hasKeys(injected)) {
+    return defaults; // nothing to add: no copy per event
   }
   return { ...defaults, ...injected, ...explicit };
 }
