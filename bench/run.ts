@@ -36,6 +36,8 @@ interface Options {
   caseTimeout: number;
   stallSeconds: number;
   out: string;
+  /** Directory for CPU profiles of the producer and consumer processes (`node --cpu-prof`), if set. */
+  profile?: string;
 }
 
 function positiveInt(value: string): number {
@@ -66,6 +68,10 @@ function parseOptions(argv: string[]): Options {
       15,
     )
     .option('--out <dir>', 'results directory', 'bench/results')
+    .option(
+      '--profile <dir>',
+      'write a CPU profile of every producer and consumer process to <dir> (summarise with npm run bench:profile)',
+    )
     .parse(argv);
   const raw = program.opts<
     Omit<Options, 'cases' | 'backlogSizes'> & { cases: string; backlogSizes: string }
@@ -81,6 +87,7 @@ function parseOptions(argv: string[]): Options {
     cases: CASE_IDS.filter((id) => cases.includes(id)),
     backlogSizes: [...new Set(backlogSizes)].sort((a, b) => a - b),
     out: resolve(ROOT, raw.out),
+    profile: raw.profile === undefined ? undefined : resolve(raw.profile),
   };
 }
 
@@ -190,7 +197,11 @@ class Bench {
   }
 
   private spawn(config: Omit<ChildConfig, 'host' | 'port'>): BenchChild {
-    const child = new BenchChild(this.buildDir, { ...config, host: '127.0.0.1', port: this.redis.port });
+    const child = new BenchChild(
+      this.buildDir,
+      { ...config, host: '127.0.0.1', port: this.redis.port },
+      this.options.profile,
+    );
     this.resources.children.add(child);
     return child;
   }

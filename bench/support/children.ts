@@ -14,13 +14,22 @@ export class BenchChild {
   private failure: string | undefined;
   private exited = false;
 
+  /** @param profileDir When set, the process writes a CPU profile there (`node --cpu-prof`) as it exits. */
   constructor(
     buildDir: string,
     readonly config: ChildConfig,
+    profileDir?: string,
   ) {
+    const profile = profileDir
+      ? [
+          '--cpu-prof',
+          `--cpu-prof-dir=${profileDir}`,
+          `--cpu-prof-name=${config.caseId}-${config.mode}-${config.role}-${Date.now()}.cpuprofile`,
+        ]
+      : [];
     this.proc = fork(join(buildDir, 'bench', 'child.js'), [JSON.stringify(config)], {
       cwd: buildDir,
-      execArgv: ['-r', require.resolve('tsconfig-paths/register')],
+      execArgv: ['-r', require.resolve('tsconfig-paths/register'), ...profile],
       env: { ...process.env, TS_NODE_PROJECT: join(buildDir, 'tsconfig.json'), NODE_ENV: 'production' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
