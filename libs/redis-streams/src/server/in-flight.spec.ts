@@ -33,6 +33,21 @@ describe('InFlight', () => {
     expect(woke).toEqual(['one', 'two', 'all three']);
   });
 
+  it('with a timeout, gives up waiting for more slots and forgets the waiter', async () => {
+    const inFlight = new InFlight(3);
+    ['a', 'b', 'c'].forEach((id) => inFlight.add('s', id));
+    inFlight.delete('s', 'a');
+    await inFlight.waitForSlots(3, 5);
+    expect(inFlight.free()).toBe(1);
+    const woke: string[] = [];
+    const two = inFlight.waitForSlots(2, 60_000).then(() => woke.push('two'));
+    inFlight.delete('s', 'b');
+    await two;
+    expect(woke).toEqual(['two']);
+    inFlight.delete('s', 'c');
+    expect(inFlight.free()).toBe(3);
+  });
+
   it('keeps entries apart by read key, counts each once, and lists the long-running ones', () => {
     const inFlight = new InFlight(4);
     inFlight.add('stream', '1-0', 100);

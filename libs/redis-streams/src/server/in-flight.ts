@@ -69,13 +69,29 @@ export class InFlight {
     }
   }
 
-  /** Resolves when at least `count` slots (1 by default, never more than the limit) are free. */
-  waitForSlots(count = 1): Promise<void> {
+  /**
+   * Resolves when at least `count` slots (1 by default, never more than the limit) are free, or after `timeoutMs` when
+   * given (whatever is free then).
+   */
+  waitForSlots(count = 1, timeoutMs?: number): Promise<void> {
     const wanted = Math.max(1, Math.min(count, this.limit));
     if (this.limit - this.count >= wanted) {
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.slotWaiters.push({ wanted, wake: resolve }));
+    return new Promise((resolve) => {
+      const waiter = { wanted, wake: resolve };
+      this.slotWaiters.push(waiter);
+      if (timeoutMs !== undefined) {
+        const timer = setTimeout(() => {
+          this.slotWaiters = this.slotWaiters.filter((other) => other !== waiter);
+          resolve();
+        }, timeoutMs);
+        waiter.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }
+    });
   }
 
   /** Wakes every slot waiter (used on stop, so the read loop can exit). */
