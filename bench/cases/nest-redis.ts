@@ -4,33 +4,20 @@
  * `Transport.REDIS` and a no-op `@EventPattern` handler; it reports ready only once Redis counts its subscription
  * (`PUBSUB NUMSUB`), so no event is published before anyone listens.
  */
-import { Controller, Inject, INestApplicationContext, INestMicroservice, Module } from '@nestjs/common';
+import { INestApplicationContext, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ClientProxy, ClientsModule, EventPattern, Payload, Transport } from '@nestjs/microservices';
+import { ClientProxy, ClientsModule, Transport } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import type { BenchPayload } from '../support/payload';
+import { sinkModule } from './nest-sink';
 import { BenchCase, BenchConsumer, BenchProducer, CaseTarget, STREAM, inChunks } from './case';
 
-const SINK = Symbol('bench sink');
 const CLIENT = 'NEST_REDIS_CLIENT';
 const CHUNK = 1000;
 
-@Controller()
-class NestRedisBenchController {
-  constructor(@Inject(SINK) private readonly sink: (payload: unknown) => void) {}
-
-  @EventPattern(STREAM)
-  handle(@Payload() payload: unknown): void {
-    this.sink(payload);
-  }
-}
-
 async function consumer(target: CaseTarget, onEvent: (payload: unknown) => void): Promise<BenchConsumer> {
-  @Module({ controllers: [NestRedisBenchController], providers: [{ provide: SINK, useValue: onEvent }] })
-  class NestRedisConsumerModule {}
-
-  const app: INestMicroservice = await NestFactory.createMicroservice(NestRedisConsumerModule, {
+  const app: INestMicroservice = await NestFactory.createMicroservice(sinkModule(onEvent), {
     transport: Transport.REDIS,
     options: { host: target.host, port: target.port },
     logger: ['error', 'warn'],

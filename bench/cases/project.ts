@@ -4,9 +4,8 @@
  * Nest microservice with `ServerRedisStreams` at default options (auto-ack, retries and DLQ on) and a no-op
  * `@EventPattern` handler.
  */
-import { Controller, Inject, INestApplicationContext, INestMicroservice, Module } from '@nestjs/common';
+import { INestApplicationContext, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { EventPattern, Payload } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import {
@@ -17,6 +16,7 @@ import {
 } from '@app/redis-streams';
 import { randomUUID } from 'node:crypto';
 import { BenchPayload } from '../support/payload';
+import { sinkModule } from './nest-sink';
 import {
   BenchCase,
   BenchConsumer,
@@ -28,25 +28,11 @@ import {
   pollUntilZero,
 } from './case';
 
-const SINK = Symbol('bench sink');
 const CHUNK = 1000;
 
-@Controller()
-class ProjectBenchController {
-  constructor(@Inject(SINK) private readonly sink: (payload: unknown) => void) {}
-
-  @EventPattern(STREAM)
-  handle(@Payload() payload: unknown): void {
-    this.sink(payload);
-  }
-}
-
 async function consumer(target: CaseTarget, onEvent: (payload: unknown) => void): Promise<BenchConsumer> {
-  @Module({ controllers: [ProjectBenchController], providers: [{ provide: SINK, useValue: onEvent }] })
-  class ProjectConsumerModule {}
-
   const server = new ServerRedisStreams({ group: GROUP, url: `redis://${target.host}:${target.port}` });
-  const app: INestMicroservice = await NestFactory.createMicroservice(ProjectConsumerModule, {
+  const app: INestMicroservice = await NestFactory.createMicroservice(sinkModule(onEvent), {
     strategy: server,
     logger: ['error', 'warn'],
   });
