@@ -10,8 +10,8 @@ import { ClientProxy, ClientsModule, Transport } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import type { BenchPayload } from '../support/payload';
-import { sinkModule } from './nest-sink';
-import { BenchCase, BenchConsumer, BenchProducer, CaseTarget, STREAM, inChunks } from './case';
+import { nestProducer, sinkModule } from './nest-app';
+import { BenchCase, BenchConsumer, BenchProducer, CaseTarget, STREAM } from './case';
 
 const CLIENT = 'NEST_REDIS_CLIENT';
 const CHUNK = 1000;
@@ -59,14 +59,7 @@ async function producer(target: CaseTarget): Promise<BenchProducer> {
   });
   const client = app.get<ClientProxy>(CLIENT);
   await client.connect();
-  const emit = (payload: BenchPayload): Promise<unknown> => lastValueFrom(client.emit(STREAM, payload));
-  return {
-    burst: (count, make) => inChunks(count, CHUNK, (n) => emit(make(n))),
-    one: emit,
-    async close() {
-      await app.close();
-    },
-  };
+  return nestProducer(app, (payload: BenchPayload) => lastValueFrom(client.emit(STREAM, payload)), CHUNK);
 }
 
 export const nestRedisCase: BenchCase = {

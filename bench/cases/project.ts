@@ -16,17 +16,8 @@ import {
 } from '@app/redis-streams';
 import { randomUUID } from 'node:crypto';
 import { BenchPayload } from '../support/payload';
-import { sinkModule } from './nest-sink';
-import {
-  BenchCase,
-  BenchConsumer,
-  BenchProducer,
-  CaseTarget,
-  GROUP,
-  STREAM,
-  inChunks,
-  pollUntilZero,
-} from './case';
+import { nestProducer, sinkModule } from './nest-app';
+import { BenchCase, BenchConsumer, BenchProducer, CaseTarget, GROUP, STREAM, pollUntilZero } from './case';
 
 const CHUNK = 1000;
 
@@ -69,14 +60,7 @@ async function producer(target: CaseTarget): Promise<BenchProducer> {
   });
   const client = app.get(ClientRedisStreams);
   await client.connect();
-  const emit = (payload: BenchPayload): Promise<unknown> => lastValueFrom(client.emit(STREAM, payload));
-  return {
-    burst: (count, make) => inChunks(count, CHUNK, (n) => emit(make(n))),
-    one: emit,
-    async close() {
-      await app.close();
-    },
-  };
+  return nestProducer(app, (payload: BenchPayload) => lastValueFrom(client.emit(STREAM, payload)), CHUNK);
 }
 
 /**

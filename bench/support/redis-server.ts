@@ -1,23 +1,8 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-
-/** A free loopback TCP port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
-      );
-    });
-  });
-}
+import { freePort, redisAnswers } from '../../test/support/redis-server';
 
 /** `redis-server --version` (e.g. "7.0.15"), or undefined when the binary is missing. */
 export function redisServerVersion(): string | undefined {
@@ -48,7 +33,7 @@ export class BenchRedis {
         server.stop();
         throw new Error(`redis-server exited with code ${child.exitCode} at start`);
       }
-      if (await answers(port)) {
+      if (await redisAnswers(`redis://127.0.0.1:${port}`)) {
         return server;
       }
       if (Date.now() > deadline) {
@@ -69,24 +54,5 @@ export class BenchRedis {
       this.child.kill('SIGKILL');
     }
     rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-async function answers(port: number): Promise<boolean> {
-  const probe = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
   }
 }
