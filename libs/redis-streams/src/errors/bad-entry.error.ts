@@ -9,6 +9,7 @@ export type BadEntryReason =
   | 'missing-data'
   | 'invalid-json'
   | 'too-large'
+  | 'too-many-fields'
   | 'too-deep'
   | 'prototype-pollution'
   | 'invalid-headers';

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { StreamKeys } from '../redis/stream-keys';
 import { COUNT_AFTER_LUA } from './count-after.lua';
 import { DEAD_LETTER_LUA } from './dead-letter.lua';
 import { PROMOTE_RETRIES_LUA } from './promote-retries.lua';
@@ -11,9 +12,9 @@ type ScriptCall = (...args: Array<string | number | Buffer>) => Promise<unknown>
 
 /** Script names carry their version: pods of two releases never run each other's (EVALSHA by content too). */
 const SCRIPTS = {
-  nrsScheduleRetryV1: { numberOfKeys: 2, lua: SCHEDULE_RETRY_LUA },
-  nrsDeadLetterV1: { numberOfKeys: 2, lua: DEAD_LETTER_LUA },
-  nrsPromoteRetriesV1: { numberOfKeys: 3, lua: PROMOTE_RETRIES_LUA },
+  nrsScheduleRetryV2: { numberOfKeys: 2, lua: SCHEDULE_RETRY_LUA },
+  nrsDeadLetterV2: { numberOfKeys: 2, lua: DEAD_LETTER_LUA },
+  nrsPromoteRetriesV2: { numberOfKeys: 4, lua: PROMOTE_RETRIES_LUA },
   nrsRenewLeasesV1: { numberOfKeys: 1, lua: RENEW_LEASES_LUA },
   nrsRedriveDeadLetterV1: { numberOfKeys: 3, lua: REDRIVE_DEAD_LETTER_LUA },
   nrsTrimBehindGroupsV1: { numberOfKeys: 1, lua: TRIM_BEHIND_GROUPS_LUA },
@@ -40,20 +41,25 @@ export class RedisScripts {
     }
   }
 
-  /** See schedule-retry.lua.ts. Resolves true when scheduled. */
+  /**
+   * See schedule-retry.lua.ts. Resolves true when scheduled, false when the entry is not pending for `consumer`
+   * (nothing done).
+   */
   async scheduleRetry(
     source: string,
     schedule: string,
     group: string,
+    consumer: string,
     id: string,
     delayMs: number,
     member: string,
     fromLane: boolean,
   ): Promise<boolean> {
-    const result = await this.call('nrsScheduleRetryV1')(
+    const result = await this.call('nrsScheduleRetryV2')(
       source,
       schedule,
       group,
+      consumer,
       id,
       delayMs,
       member,
@@ -62,19 +68,24 @@ export class RedisScripts {
     return Number(result) === 1;
   }
 
-  /** See dead-letter.lua.ts. Resolves with the dead-letter entry id, or undefined when the entry was gone. */
+  /**
+   * See dead-letter.lua.ts. Resolves with the dead-letter entry id, or undefined when the entry is not pending for
+   * `consumer` (nothing written).
+   */
   async deadLetter(
     source: string,
     deadLetters: string,
     group: string,
+    consumer: string,
     id: string,
     fromLane: boolean,
     fields: Array<string | Buffer>,
   ): Promise<string | undefined> {
-    const result = await this.call('nrsDeadLetterV1')(
+    const result = await this.call('nrsDeadLetterV2')(
       source,
       deadLetters,
       group,
+      consumer,
       id,
       fromLane ? '1' : '0',
       ...fields,
@@ -82,24 +93,37 @@ export class RedisScripts {
     return typeof result === 'string' ? result : Buffer.isBuffer(result) ? result.toString() : undefined;
   }
 
-  /** See promote-retries.lua.ts. */
+  /**
+   * See promote-retries.lua.ts: moves `group`'s due retries on `stream` into its lane; a member that cannot be moved
+   * goes to the stream's dead-letter stream (`deadLettered`) with at most `maxCopyBytes` of it copied.
+   */
   async promoteRetries(
-    schedule: string,
-    lane: string,
-    lease: string,
+    stream: string,
+    group: string,
     consumer: string,
     leaseMs: number,
     max: number,
-  ): Promise<{ moved: number; nextDueMs: number; nowMs: number }> {
-    const [moved, nextDueMs, nowMs] = (await this.call('nrsPromoteRetriesV1')(
-      schedule,
-      lane,
-      lease,
+    maxCopyBytes: number,
+  ): Promise<{ moved: number; nextDueMs: number; nowMs: number; deadLettered: number }> {
+    const [moved, nextDueMs, nowMs, deadLettered] = (await this.call('nrsPromoteRetriesV2')(
+      StreamKeys.retrySchedule(stream, group),
+      StreamKeys.retryLane(stream, group),
+      StreamKeys.promoterLease(stream, group),
+      StreamKeys.deadLetter(stream),
       consumer,
       leaseMs,
       max,
-    )) as [number, number, number];
-    return { moved: Number(moved), nextDueMs: Number(nextDueMs), nowMs: Number(nowMs) };
+      stream,
+      group,
+      maxCopyBytes,
+      new Date().toISOString(),
+    )) as [number, number, number, number];
+    return {
+      moved: Number(moved),
+      nextDueMs: Number(nextDueMs),
+      nowMs: Number(nowMs),
+      deadLettered: Number(deadLettered),
+    };
   }
 
   /** See renew-leases.lua.ts. Resolves with how many ids another consumer owns now. */

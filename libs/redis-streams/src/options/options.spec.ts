@@ -18,12 +18,29 @@ describe('resolveServerOptions', () => {
     );
   });
 
+  it('caps entries at 1000 fields and 4 MiB, or a raised payload cap plus room for the other fields', () => {
+    expect(resolveServerOptions({ group: 'g' })).toMatchObject({
+      maxFields: 1000,
+      maxEntryBytes: 4 * 1024 * 1024,
+    });
+    expect(resolveServerOptions({ group: 'g', maxPayloadBytes: 8 * 1024 * 1024 }).maxEntryBytes).toBe(
+      8 * 1024 * 1024 + 64 * 1024,
+    );
+    expect(resolveServerOptions({ group: 'g', maxEntryBytes: 2 * 1024 * 1024 }).maxEntryBytes).toBe(
+      2 * 1024 * 1024,
+    );
+  });
+
   it.each([
     [{ group: '' }, /group is required/],
     [{ group: 'g', startId: 'latest' }, /startId/],
     [{ group: 'g', concurrency: 0 }, /concurrency/],
     [{ group: 'g', batchSize: 1.5 }, /batchSize/],
     [{ group: 'g', url: 'http://x' }, /redis:\/\//],
+    [{ group: 'g', maxFields: 0 }, /maxFields/],
+    [{ group: 'g', maxFields: 3001 }, /maxFields/],
+    [{ group: 'g', maxEntryBytes: 0 }, /maxEntryBytes/],
+    [{ group: 'g', maxPayloadBytes: 2048, maxEntryBytes: 1024 }, /maxEntryBytes .* below maxPayloadBytes/],
   ])('refuses %p', (options, message) => {
     expect(() => resolveServerOptions(options)).toThrow(InvalidOptionsError);
     expect(() => resolveServerOptions(options)).toThrow(message);

@@ -33,6 +33,17 @@ export interface RedisStreamsServerOptions extends RedisConnectionOptions, Routi
   maxPayloadBytes?: number;
   /** Deepest JSON nesting accepted. Default 64. */
   maxDepth?: number;
+  /**
+   * Most fields (name/value pairs) an entry may have; one with more is dead-lettered (`too-many-fields`) with a
+   * truncated copy. Default 1000, at most 3000: the transport's Lua steps pass an entry's fields as arguments,
+   * and Lua cannot unpack more than about 8000 values.
+   */
+  maxFields?: number;
+  /**
+   * Largest entry accepted, names and values together (bytes); a larger one is dead-lettered (`too-large`) with a
+   * truncated copy. Default 4 MiB, or `maxPayloadBytes` + 64 KiB when that is larger. Not below `maxPayloadBytes`.
+   */
+  maxEntryBytes?: number;
   /** Longest wait between attempts after a Redis error (ms). Default 5000. */
   maxReconnectDelayMs?: number;
   /**
@@ -76,6 +87,8 @@ export const DEFAULT_SERVER_OPTIONS = {
   shutdownTimeoutMs: 10_000,
   maxPayloadBytes: 1024 * 1024,
   maxDepth: 64,
+  maxFields: 1000,
+  maxEntryBytes: 4 * 1024 * 1024,
   maxReconnectDelayMs: 5000,
   retryPollMs: 200,
   minIdleMs: 30_000,
@@ -99,6 +112,9 @@ export function defaultConsumerName(): string {
 
 const STREAM_ID = /^(\$|0|\d+(-\d+)?)$/;
 
+/** Room for the envelope's other fields beside a payload of `maxPayloadBytes` when `maxEntryBytes` is not set. */
+const ENVELOPE_ALLOWANCE_BYTES = 64 * 1024;
+
 /** Applies defaults and validates; throws {@link InvalidOptionsError} naming the bad option. */
 export function resolveServerOptions(options: RedisStreamsServerOptions): ResolvedServerOptions {
   if (!options || typeof options.group !== 'string' || options.group.trim() === '') {
@@ -111,6 +127,13 @@ export function resolveServerOptions(options: RedisStreamsServerOptions): Resolv
     consumer: options.consumer ?? defaultConsumerName(),
     delivery: resolveDeliveryPolicy(DEFAULT_DELIVERY_POLICY, options.delivery, 'delivery'),
   };
+  if (options.maxEntryBytes === undefined) {
+    // A raised payload cap alone must not make entries carrying such a payload too large.
+    resolved.maxEntryBytes = Math.max(
+      DEFAULT_SERVER_OPTIONS.maxEntryBytes,
+      resolved.maxPayloadBytes + ENVELOPE_ALLOWANCE_BYTES,
+    );
+  }
   if (resolved.consumer.trim() === '') {
     throw new InvalidOptionsError('consumer must not be empty');
   }
@@ -123,6 +146,14 @@ export function resolveServerOptions(options: RedisStreamsServerOptions): Resolv
   assertInteger('shutdownTimeoutMs', resolved.shutdownTimeoutMs, 0);
   assertInteger('maxPayloadBytes', resolved.maxPayloadBytes, 1, 512 * 1024 * 1024);
   assertInteger('maxDepth', resolved.maxDepth, 1, 1000);
+  assertInteger('maxFields', resolved.maxFields, 1, 3000);
+  assertInteger('maxEntryBytes', resolved.maxEntryBytes, 1, 512 * 1024 * 1024);
+  if (resolved.maxEntryBytes < resolved.maxPayloadBytes) {
+    throw new InvalidOptionsError(
+      `maxEntryBytes (${resolved.maxEntryBytes}) is below maxPayloadBytes (${resolved.maxPayloadBytes}): ` +
+        'an entry could never carry the payload allowed',
+    );
+  }
   assertInteger('maxReconnectDelayMs', resolved.maxReconnectDelayMs, 1);
   assertInteger('retryPollMs', resolved.retryPollMs, 10, 60_000);
   assertInteger('minIdleMs', resolved.minIdleMs, 30);

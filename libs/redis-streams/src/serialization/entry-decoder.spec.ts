@@ -3,7 +3,7 @@ import { ResolvedRoute } from '../options/routing-options';
 import { decodeEntry } from './entry-decoder';
 import { encodeEnvelope } from './envelope';
 
-const limits = { maxPayloadBytes: 1024, maxDepth: 8 };
+const limits = { maxPayloadBytes: 1024, maxDepth: 8, maxFields: 10, maxEntryBytes: 2048 };
 const single: ResolvedRoute = {
   stream: 'orders',
   patterns: ['order.created'],
@@ -28,6 +28,9 @@ const flat: ResolvedRoute = {
 
 const raw = (...fields: Array<string | Buffer>): Buffer[] =>
   fields.map((f) => (Buffer.isBuffer(f) ? f : Buffer.from(f)));
+
+/** `n` distinct extra fields: `f0`, `v`, `f1`, `v` … */
+const manyFields = (n: number): string[] => Array.from({ length: n }, (_, i) => [`f${i}`, 'v']).flat();
 
 function reasonOf(run: () => unknown): string {
   try {
@@ -72,6 +75,13 @@ describe('decodeEntry', () => {
     });
   });
 
+  it('accepts an entry at both caps: exactly maxFields fields, exactly maxEntryBytes bytes', () => {
+    expect(decodeEntry(raw('data', '{}', ...manyFields(9)), single, limits).extras).toHaveProperty('f8', 'v');
+    // 4 + 2 + 1 + 1000 + 1 + 1000 + 1 + 39 = 2048 bytes.
+    const full = raw('data', '{}', 'a', 'x'.repeat(1000), 'b', 'x'.repeat(1000), 'c', 'x'.repeat(39));
+    expect(decodeEntry(full, single, limits).extras.c).toHaveLength(39);
+  });
+
   it('auto codec picks envelope when data is present, flat otherwise', () => {
     const auto: ResolvedRoute = { ...single, codec: 'auto' };
     expect(decodeEntry(raw('data', '{"a":1}'), auto, limits).data).toEqual({ a: 1 });
@@ -92,6 +102,18 @@ describe('decodeEntry', () => {
     ],
     ['too-large', () => decodeEntry(raw('data', `"${'x'.repeat(2000)}"`), single, limits)],
     ['too-deep', () => decodeEntry(raw('data', '['.repeat(9) + ']'.repeat(9)), single, limits)],
+    ['too-many-fields', () => decodeEntry(raw('data', 'not json', ...manyFields(10)), single, limits)],
+    ['too-many-fields', () => decodeEntry(raw(...manyFields(11)), flat, limits)],
+    // Every value under the field cap, together one byte over the entry cap (names count too).
+    [
+      'too-large',
+      () =>
+        decodeEntry(
+          raw('data', '{}', 'a', 'x'.repeat(1000), 'b', 'x'.repeat(1000), 'c', 'x'.repeat(40)),
+          single,
+          limits,
+        ),
+    ],
     ['prototype-pollution', () => decodeEntry(raw('data', '{"__proto__":{"x":1}}'), single, limits)],
     [
       'prototype-pollution',

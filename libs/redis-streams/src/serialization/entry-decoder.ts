@@ -22,6 +22,10 @@ export interface DecodeLimits {
   maxPayloadBytes: number;
   /** JSON nesting cap. */
   maxDepth: number;
+  /** Most field pairs (name + value) in one entry. */
+  maxFields: number;
+  /** Largest entry: names and values together (bytes). */
+  maxEntryBytes: number;
 }
 
 const FORBIDDEN_FIELD_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
@@ -74,6 +78,14 @@ export function decodeEntry(raw: Buffer[] | null, route: ResolvedRoute, limits: 
 
 /** Checks every field (size, UTF-8, no name twice) and turns it into text; the hot path: no Map per entry. */
 function readFields(raw: Buffer[], limits: DecodeLimits): EntryFields {
+  // Checked before anything is copied: such an entry is dead-lettered with a capped copy, never read whole.
+  if (raw.length >> 1 > limits.maxFields) {
+    throw new BadEntryError(
+      'too-many-fields',
+      `entry of ${raw.length >> 1} fields, over the ${limits.maxFields}-field cap`,
+    );
+  }
+  let total = 0;
   const fields: EntryFields = {
     type: undefined,
     data: undefined,
@@ -86,6 +98,10 @@ function readFields(raw: Buffer[], limits: DecodeLimits): EntryFields {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i];
     const value = raw[i + 1];
+    total += name.length + value.length;
+    if (total > limits.maxEntryBytes) {
+      throw new BadEntryError('too-large', `entry over the ${limits.maxEntryBytes}-byte cap`);
+    }
     if (value.length > limits.maxPayloadBytes) {
       throw new BadEntryError(
         'too-large',

@@ -4,7 +4,9 @@ import { describeError } from '../errors/describe-error';
 import { RedisScripts } from '../lua/scripts';
 import { StreamKeys } from '../redis/stream-keys';
 import { traceLogSuffix, traceparentOfFields } from '../tracing/trace-headers';
+import { DEFAULT_SERVER_OPTIONS } from '../options/server-options';
 import { AckBatcher } from './ack-batcher';
+import { cappedOriginal } from './dead-letter-fields';
 import { Delivery, LANE_FIELDS } from './lane-fields';
 import { RedisStreamsServerStats } from './server-types';
 
@@ -29,6 +31,10 @@ export interface OutcomesDeps {
   consumer: string;
   /** Cap on each original field value copied into a dead-letter entry (bytes). */
   maxFieldBytes: number;
+  /** Most original field pairs copied into a dead-letter entry. Default: the server's default `maxFields`. */
+  maxFields?: number;
+  /** Most original bytes copied into a dead-letter entry. Default: the server's default `maxEntryBytes`. */
+  maxEntryBytes?: number;
   counters: OutcomeCounters;
   events: EventEmitter;
   logger: LoggerService;
@@ -36,6 +42,10 @@ export interface OutcomesDeps {
 
 const MAX_MESSAGE = 1024;
 const MAX_STACK = 4096;
+/** Why a retry or dead letter did nothing: the Lua step found the entry no longer pending for this consumer. */
+const NOT_OURS =
+  'the entry is no longer pending for this consumer (acknowledged, or taken over by another consumer while this ' +
+  'one stalled); nothing written';
 
 /**
  * The three ends of a delivery: acknowledged (batched), scheduled for a retry in the group's own lane, or moved to
@@ -67,6 +77,7 @@ export class Outcomes {
         delivery.readKey,
         StreamKeys.retrySchedule(delivery.stream, deps.group),
         deps.group,
+        deps.consumer,
         delivery.id,
         delayMs,
         member,
@@ -83,6 +94,7 @@ export class Outcomes {
         });
       } else {
         deps.counters.processedTwice++;
+        deps.logger.warn(`${delivery.stream} ${delivery.originalId}: retry not scheduled: ${NOT_OURS}`);
       }
     } catch (error) {
       deps.logger.warn(
@@ -96,7 +108,11 @@ export class Outcomes {
     const { deps } = this;
     const now = new Date().toISOString();
     const fields: Array<string | Buffer> = [
-      ...this.cappedOriginal(delivery.fields),
+      ...cappedOriginal(delivery.fields, {
+        maxFieldBytes: deps.maxFieldBytes,
+        maxFields: deps.maxFields ?? DEFAULT_SERVER_OPTIONS.maxFields,
+        maxBytes: deps.maxEntryBytes ?? DEFAULT_SERVER_OPTIONS.maxEntryBytes,
+      }),
       'dlq_stream',
       delivery.stream,
       'dlq_group',
@@ -133,12 +149,14 @@ export class Outcomes {
         delivery.readKey,
         StreamKeys.deadLetter(delivery.stream),
         deps.group,
+        deps.consumer,
         delivery.id,
         delivery.lane,
         fields,
       );
       if (!deadLetterId) {
         deps.counters.processedTwice++;
+        deps.logger.warn(`${delivery.stream} ${delivery.originalId}: not dead-lettered: ${NOT_OURS}`);
         return;
       }
       deps.counters.deadLettered++;
@@ -159,15 +177,5 @@ export class Outcomes {
         `${delivery.stream} ${delivery.originalId}: not dead-lettered, stays pending: ${describeError(error)}`,
       );
     }
-  }
-
-  /** The entry's fields as written, each value capped (a too-large entry is recorded, not copied whole). */
-  private cappedOriginal(fields: Buffer[] | null): Buffer[] {
-    const max = this.deps.maxFieldBytes;
-    const capped = (fields ?? []).map((field) => (field.length > max ? field.subarray(0, max) : field));
-    if ((fields ?? []).some((field) => field.length > max)) {
-      capped.push(Buffer.from('dlq_truncated'), Buffer.from('true'));
-    }
-    return capped;
   }
 }

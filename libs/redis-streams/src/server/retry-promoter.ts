@@ -1,20 +1,24 @@
 import { LoggerService } from '@nestjs/common';
 import { describeError } from '../errors/describe-error';
 import { RedisScripts } from '../lua/scripts';
-import { StreamKeys } from '../redis/stream-keys';
 
 /** Most retries moved per lane per call. */
 const PROMOTE_BATCH = 500;
 
+/** Most bytes of a retry that cannot be promoted copied into its dead-letter record. */
+const UNPROMOTABLE_COPY_BYTES = 64 * 1024;
+
 /**
  * Moves due retries of this group into its retry lanes. Every consumer of the group runs one; a lease in Redis lets
- * one of them do the work at a time, and a crashed holder's lease expires so another takes over.
+ * one of them do the work at a time, and a crashed holder's lease expires so another takes over. Each stream is
+ * promoted on its own: one whose promotion fails backs off alone, the others go on.
  */
 export class RetryPromoter {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private running: Promise<void> | undefined;
-  private failures = 0;
+  /** Streams whose promotion is failing: failures in a row and when to try again (ms since the epoch). */
+  private readonly failing = new Map<string, { failures: number; retryAt: number }>();
 
   constructor(
     private readonly scripts: RedisScripts,
@@ -47,32 +51,56 @@ export class RetryPromoter {
   }
 
   private async tick(): Promise<void> {
-    let next = this.pollMs;
-    try {
-      for (const stream of this.streams) {
-        const result = await this.scripts.promoteRetries(
-          StreamKeys.retrySchedule(stream, this.group),
-          StreamKeys.retryLane(stream, this.group),
-          StreamKeys.promoterLease(stream, this.group),
-          this.consumer,
-          this.pollMs * 5,
-          PROMOTE_BATCH,
-        );
-        if (result.moved === -1) {
-          next = Math.max(next, this.pollMs * 2); // another consumer promotes; check the lease now and then
-        } else if (result.moved === PROMOTE_BATCH) {
-          next = 0; // more are due
-        } else if (result.nextDueMs !== -1) {
-          next = Math.min(next, Math.max(5, result.nextDueMs - result.nowMs));
-        }
-      }
-      this.failures = 0;
-    } catch (error) {
-      if (this.failures++ === 0) {
-        this.logger.warn(`retry promotion failed, will try again: ${describeError(error)}`);
-      }
-      next = Math.min(5000, this.pollMs * 2 ** Math.min(this.failures, 5));
+    let next = Infinity;
+    for (const stream of this.streams) {
+      next = Math.min(next, await this.promote(stream));
     }
-    this.schedule(next);
+    this.schedule(Number.isFinite(next) ? next : this.pollMs);
+  }
+
+  /** Promotes one stream's due retries; resolves with when this stream wants the next tick (ms). */
+  private async promote(stream: string): Promise<number> {
+    const failing = this.failing.get(stream);
+    if (failing && Date.now() < failing.retryAt) {
+      return failing.retryAt - Date.now();
+    }
+    try {
+      const result = await this.scripts.promoteRetries(
+        stream,
+        this.group,
+        this.consumer,
+        this.pollMs * 5,
+        PROMOTE_BATCH,
+        UNPROMOTABLE_COPY_BYTES,
+      );
+      if (failing) {
+        this.failing.delete(stream);
+        this.logger.log(`${stream}: retry promotion works again after ${failing.failures} failure(s)`);
+      }
+      if (result.deadLettered > 0) {
+        this.logger.warn(
+          `${stream}: ${result.deadLettered} scheduled retr${result.deadLettered === 1 ? 'y' : 'ies'} of group ` +
+            `${this.group} could not be promoted; dead-lettered (unpromotable)`,
+        );
+      }
+      if (result.moved === -1) {
+        return this.pollMs * 2; // another consumer promotes; check the lease now and then
+      }
+      if (result.moved + result.deadLettered === PROMOTE_BATCH) {
+        return 0; // more are due
+      }
+      if (result.nextDueMs !== -1) {
+        return Math.max(5, result.nextDueMs - result.nowMs);
+      }
+      return this.pollMs;
+    } catch (error) {
+      const failures = (failing?.failures ?? 0) + 1;
+      if (failures === 1) {
+        this.logger.warn(`${stream}: retry promotion failed, will try again: ${describeError(error)}`);
+      }
+      const backoffMs = Math.min(5000, this.pollMs * 2 ** Math.min(failures, 5));
+      this.failing.set(stream, { failures, retryAt: Date.now() + backoffMs });
+      return backoffMs;
+    }
   }
 }
