@@ -32,10 +32,17 @@ export interface TestConsumer {
   close(): Promise<void>;
 }
 
+/** How {@link startConsumer} sets up the app. */
+export interface StartConsumerSetup {
+  /** Register RedisStreamsExceptionFilter globally (default true); false tests an app without it. */
+  exceptionFilter?: boolean;
+}
+
 /** Starts a Nest microservice with the given controllers on a new ServerRedisStreams. */
 export async function startConsumer(
   controllers: Type[],
   options: RedisStreamsServerOptions,
+  setup: StartConsumerSetup = {},
 ): Promise<TestConsumer> {
   @Module({ controllers })
   class TestConsumerModule {}
@@ -44,7 +51,9 @@ export async function startConsumer(
     strategy: server,
     logger: process.env.TEST_LOGS ? ['log', 'warn', 'error'] : false,
   });
-  app.useGlobalFilters(new RedisStreamsExceptionFilter());
+  if (setup.exceptionFilter !== false) {
+    app.useGlobalFilters(new RedisStreamsExceptionFilter());
+  }
   await app.listen();
   const close = async (): Promise<void> => {
     const streams = server.streams;

@@ -10,7 +10,7 @@ import {
   ResolvedClientOptions,
   resolveClientOptions,
 } from '../options/client-options';
-import { redactUrl } from '../options/connection-options';
+import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
 import { StreamRouter } from '../routing/stream-router';
 import { encodeEnvelope } from '../serialization/envelope';
@@ -203,13 +203,11 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     connection.on('ready', () => this._status$.next('connected'));
     connection.on('reconnecting', () => this._status$.next('reconnecting'));
     try {
-      await connection.connect();
+      await connectRedis(connection);
     } catch (error) {
       this.connecting = undefined;
       connection.disconnect();
-      throw new RedisStreamsError(
-        `cannot connect to ${redactUrl(this.options.url)}: ${describeError(error)}`,
-      );
+      throw cannotConnectError(this.options.url, error);
     }
     this.connection = connection;
     return connection;

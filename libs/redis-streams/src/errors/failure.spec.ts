@@ -1,5 +1,5 @@
 import { RpcException } from '@nestjs/microservices';
-import { HandlerTimeoutError, classifyFailure } from './failure';
+import { HandlerRejectionError, HandlerTimeoutError, classifyFailure } from './failure';
 import { UnrecoverableEventError } from './unrecoverable-event.error';
 
 describe('classifyFailure', () => {
@@ -28,6 +28,34 @@ describe('classifyFailure', () => {
       constraints: ['email.isEmail', 'address.zip.isPostalCode'],
     });
     expect(JSON.stringify(failure)).not.toContain('secret@x');
+  });
+
+  it('sees through the wrapper a non-Error rejection gets (an app without RedisStreamsExceptionFilter)', () => {
+    const unrecoverable = new UnrecoverableEventError('bad order');
+    // What Nest's default RPC filter rejects with: the RpcException's payload, then wrapped by the transport.
+    expect(classifyFailure(new HandlerRejectionError(unrecoverable.getError()))).toMatchObject({
+      reason: 'unrecoverable',
+      permanent: true,
+      errorClass: 'UnrecoverableEventError',
+      message: 'bad order',
+    });
+    const validation = new RpcException([
+      { property: 'email', constraints: { isEmail: 'email must be an email' } },
+    ]);
+    for (const seen of [new HandlerRejectionError(validation.getError()), validation]) {
+      expect(classifyFailure(seen)).toMatchObject({
+        reason: 'validation',
+        permanent: true,
+        constraints: ['email.isEmail'],
+      });
+    }
+    expect(
+      classifyFailure(new HandlerRejectionError({ status: 'error', message: 'Internal server error' })),
+    ).toMatchObject({
+      reason: 'handler-error',
+      permanent: false,
+      message: 'Internal server error',
+    });
   });
 
   it('retries anything else, and timeouts', () => {

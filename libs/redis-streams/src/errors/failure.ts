@@ -1,5 +1,7 @@
+import { RpcException } from '@nestjs/microservices';
 import { describeError } from './describe-error';
-import { UnrecoverableEventError, UnrecoverablePayload } from './unrecoverable-event.error';
+import { RedisStreamsError } from './redis-streams.error';
+import { UnrecoverablePayload } from './unrecoverable-event.error';
 
 /** Why an entry was dead-lettered or retried. Stable strings: they are stored in dead-letter records. */
 export type FailureReason =
@@ -27,6 +29,17 @@ export class HandlerTimeoutError extends Error {
   constructor(timeoutMs: number) {
     super(`handler still running after ${timeoutMs} ms`);
     this.name = 'HandlerTimeoutError';
+  }
+}
+
+/**
+ * A handler rejected with something that is not an `Error`. Without {@link RedisStreamsExceptionFilter}, Nest's RPC
+ * exception filter passes an RpcException on as its payload (a plain object, or an array of validation errors): the
+ * rejection is kept as `cause`, so {@link classifyFailure} still sees an UnrecoverableEventError's marker.
+ */
+export class HandlerRejectionError extends RedisStreamsError {
+  constructor(rejection: unknown) {
+    super(describeError(rejection), { cause: rejection });
   }
 }
 
@@ -59,10 +72,14 @@ function isUnrecoverablePayload(value: unknown): value is UnrecoverablePayload {
 /**
  * Classifies what a handler failed with. Nest's RPC exception filter turns an RpcException into its `getError()`
  * payload: an UnrecoverableEventError arrives as its marked payload, and `ValidationPipe` with
- * `exceptionFactory: (errors) => new RpcException(errors)` as an array of class-validator errors — both permanent.
+ * `exceptionFactory: (errors) => new RpcException(errors)` as an array of class-validator errors — both permanent,
+ * whether they come as the RpcException, as its payload, or wrapped in a {@link HandlerRejectionError}.
  * Anything else is retried.
  */
 export function classifyFailure(error: unknown): Failure {
+  if (error instanceof HandlerRejectionError) {
+    return classifyFailure(error.cause);
+  }
   if (error instanceof HandlerTimeoutError) {
     return {
       reason: 'timeout',
@@ -73,8 +90,9 @@ export function classifyFailure(error: unknown): Failure {
       constraints: undefined,
     };
   }
-  const payload =
-    error instanceof UnrecoverableEventError ? (error.getError() as UnrecoverablePayload) : error;
+  // RedisStreamsExceptionFilter records the RpcException itself (UnrecoverableEventError, or an RpcException of
+  // validation errors); without the filter its payload arrives. Both are read the same way.
+  const payload: unknown = error instanceof RpcException ? error.getError() : error;
   if (isUnrecoverablePayload(payload)) {
     return {
       reason: payload.reason,

@@ -12,6 +12,7 @@ import {
   RedisStreamsServerOptions,
   resolveServerOptions,
 } from '../options/server-options';
+import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
 import { StreamRouter } from '../routing/stream-router';
 import { ConsumerLease } from './consumer-lease';
@@ -188,10 +189,10 @@ export class ServerRedisStreams
     // command in flight at disconnect without ever settling its promise, and the read loop would hang.
     this.blocking = this.connect('blocking', { maxRetriesPerRequest: null, enableAutoPipelining: false });
     try {
-      await Promise.all([this.commands.connect(), this.blocking.connect()]);
+      await Promise.all([connectRedis(this.commands), connectRedis(this.blocking)]);
     } catch (error) {
       await this.closeConnections();
-      throw new RedisStreamsError(`cannot connect to ${redactUrl(options.url)}: ${describeError(error)}`);
+      throw cannotConnectError(options.url, error);
     }
     this.consumerLease = new ConsumerLease(
       this.commands,
