@@ -4,8 +4,11 @@
  *
  * KEYS[1] the stream   ARGV[1] the id to count after (exclusive)
  * Returns the count.
+ *
+ * `no-writes`: it only reads, so it may run on a read-only replica (and at `maxmemory`); without the flag Redis
+ * treats a shebang script as a writer and refuses it there.
  */
-export const COUNT_AFTER_LUA = `#!lua
+export const COUNT_AFTER_LUA = `#!lua flags=no-writes
 local n = 0
 local cursor = '(' .. ARGV[1]
 while true do

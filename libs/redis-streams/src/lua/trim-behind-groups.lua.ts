@@ -10,8 +10,11 @@
  *
  * Per group the trim point is the smaller of its oldest pending id and the id right after its last-delivered id:
  * everything before that was delivered and acknowledged by that group. The stream's point is the smallest of all.
+ *
+ * `allow-oom`: trimming frees memory, so it must run when Redis is at `maxmemory` (without the flag Redis refuses
+ * the whole script up front there, and the janitor could not make room). The script writes nothing but XTRIM.
  */
-export const TRIM_BEHIND_GROUPS_LUA = `#!lua
+export const TRIM_BEHIND_GROUPS_LUA = `#!lua flags=allow-oom
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return { 'missing', '', 0 }
 end
