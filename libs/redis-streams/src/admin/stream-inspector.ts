@@ -74,7 +74,9 @@ async function inspectStream(
   now: number,
   options: InspectOptions,
 ): Promise<StreamSnapshot> {
-  const deadLetters = await redis.xlen(StreamKeys.deadLetter(stream));
+  // A stream no consumer of this library may read (see StreamKeys.problemOf) has no derived keys to count.
+  const keyed = StreamKeys.problemOf(stream) === undefined;
+  const deadLetters = keyed ? await redis.xlen(StreamKeys.deadLetter(stream)) : 0;
   let info: Record<string, unknown>;
   try {
     info = replyRecord(await redis.xinfo('STREAM', stream));
@@ -95,7 +97,9 @@ async function inspectStream(
   }
   const groupReplies = (await redis.xinfo('GROUPS', stream)) as unknown[];
   const groups = await Promise.all(
-    groupReplies.map((reply) => inspectGroup(redis, stream, replyRecord(reply), now, options)),
+    groupReplies.map((reply) =>
+      inspectGroup(redis, keyed ? stream : undefined, stream, replyRecord(reply), now, options),
+    ),
   );
   return {
     stream,
@@ -115,6 +119,7 @@ function entryIdOf(entry: unknown): string | null {
 
 async function inspectGroup(
   redis: Redis,
+  keyedStream: string | undefined,
   stream: string,
   info: Record<string, unknown>,
   now: number,
@@ -122,12 +127,12 @@ async function inspectGroup(
 ): Promise<GroupSnapshot> {
   const name = replyString(info.name) ?? '';
   const lastDeliveredId = replyString(info['last-delivered-id']) ?? '0-0';
-  const lane = StreamKeys.retryLane(stream, name);
+  const lane = keyedStream === undefined ? undefined : StreamKeys.retryLane(keyedStream, name);
   const [consumers, lanePending, laneLength, scheduled, lag] = await Promise.all([
     redis.xinfo('CONSUMERS', stream, name) as Promise<unknown[]>,
-    pendingSummary(redis, lane, name),
-    redis.xlen(lane),
-    redis.zcard(StreamKeys.retrySchedule(stream, name)),
+    lane === undefined ? { count: 0, oldestId: null } : pendingSummary(redis, lane, name),
+    lane === undefined ? 0 : redis.xlen(lane),
+    keyedStream === undefined ? 0 : redis.zcard(StreamKeys.retrySchedule(keyedStream, name)),
     lagOf(redis, stream, info, lastDeliveredId),
   ]);
   const active = options.activeWithinMs ?? 60_000;

@@ -1,3 +1,4 @@
+import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { StreamKeys } from './stream-keys';
 
 /** CRC16 (XMODEM) hash slot, as Redis Cluster computes it. */
@@ -15,37 +16,124 @@ function slot(key: string): number {
   return crc % 16384;
 }
 
+/** Every key derived from `stream` for `group`, by kind. */
+function derived(stream: string, group: string): Record<string, string> {
+  return {
+    deadLetter: StreamKeys.deadLetter(stream),
+    deadLetterLog: StreamKeys.deadLetterLog(stream),
+    retryLane: StreamKeys.retryLane(stream, group),
+    retrySchedule: StreamKeys.retrySchedule(stream, group),
+    promoterLease: StreamKeys.promoterLease(stream, group),
+  };
+}
+
 describe('StreamKeys', () => {
-  it.each(['orders', 'shield:events', '{shop}:orders', 'a{b}c'])(
+  it.each(['orders', 'shield:events', '{shop}:orders', 'a{b}c', 'a{b', 'x{y{z', 'a}b{c}', '{a}}'])(
     'derives keys in the slot of %s',
     (stream) => {
-      for (const key of [
-        StreamKeys.deadLetter(stream),
-        StreamKeys.retryLane(stream, 'g'),
-        StreamKeys.retrySchedule(stream, 'g'),
-        StreamKeys.promoterLease(stream, 'g'),
-      ]) {
-        expect(slot(key)).toBe(slot(stream));
+      for (const group of ['g', 'g:due', '{x}', 'a}b']) {
+        for (const key of Object.values(derived(stream, group))) {
+          expect(slot(key)).toBe(slot(stream));
+        }
       }
     },
   );
 
-  it('names keys readably', () => {
-    expect(StreamKeys.deadLetter('shield:events')).toBe('{shield:events}:dlq');
-    expect(StreamKeys.retryLane('{shop}:orders', 'billing')).toBe('{shop}:orders:retry:billing');
+  it.each(['a}b', 'x{}y', '}a{', 'x{}y{z}', 'a}b{c', '}'])(
+    'refuses %s: a "}" without a hash tag cannot be wrapped into its own slot',
+    (stream) => {
+      // What wrapping would build lands elsewhere: Redis hashes `{a}b}:dlq` by `a`, the stream by `a}b`.
+      expect(slot(`{${stream}}:dlq`)).not.toBe(slot(stream));
+      expect(() => StreamKeys.assertUsable(stream)).toThrow(InvalidOptionsError);
+      expect(() => StreamKeys.assertUsable(stream)).toThrow(`stream "${stream}" has a "}" but no hash tag`);
+      expect(() => StreamKeys.deadLetter(stream)).toThrow(InvalidOptionsError);
+      expect(() => StreamKeys.retryLane(stream, 'g')).toThrow(InvalidOptionsError);
+    },
+  );
+
+  it('accepts names with a tag, with no braces, or with a "{" never closed', () => {
+    for (const stream of ['orders', 'shield:events', '{shop}:orders', 'a{b}c', 'a{b', 'a}b{c}', '{orders}']) {
+      expect(StreamKeys.problemOf(stream)).toBeUndefined();
+      expect(() => StreamKeys.assertUsable(stream)).not.toThrow();
+    }
+  });
+
+  it('refuses stream names that are keys derived from another stream', () => {
+    for (const [stream, source] of [
+      ['{orders}:dlq', 'orders'],
+      ['{orders}:retry:g', 'orders'],
+      ['{shop}:orders:dlq:log', '{shop}:orders'],
+    ]) {
+      expect(() => StreamKeys.assertUsable(stream)).toThrow(
+        `stream "${stream}" is named like a key derived from stream "${source}"`,
+      );
+    }
+  });
+
+  it('names keys readably, byte for byte as before for groups without "%" or ":"', () => {
+    expect(derived('shield:events', 'billing')).toEqual({
+      deadLetter: '{shield:events}:dlq',
+      deadLetterLog: '{shield:events}:dlq:log',
+      retryLane: '{shield:events}:retry:billing',
+      retrySchedule: '{shield:events}:retry:billing:due',
+      promoterLease: '{shield:events}:retry:billing:promoter',
+    });
+    expect(StreamKeys.retryLane('{shop}:orders', 'billing-v2.{eu}')).toBe(
+      '{shop}:orders:retry:billing-v2.{eu}',
+    );
+    expect(StreamKeys.consumerLease('billing', 'host-42-ab12')).toBe('nrs:consumer:billing:host-42-ab12');
+  });
+
+  it('escapes "%" and ":" in group names, so no two (stream, group, kind) triples share a key', () => {
+    expect(StreamKeys.retryLane('s', 'g:due')).toBe('{s}:retry:g%3Adue');
+    expect(StreamKeys.retrySchedule('s', 'g:due')).toBe('{s}:retry:g%3Adue:due');
+    expect(StreamKeys.retryLane('s', '50%')).toBe('{s}:retry:50%25');
+    const groups = ['g', 'g:due', 'g:promoter', 'g:due:due', 'g%3Adue', 'g%', 'g%25', ':', '%', 'due', 'dlq'];
+    const owners = new Map<string, string>();
+    for (const stream of ['s', '{s}:t', 'a:retry']) {
+      for (const group of groups) {
+        for (const [kind, key] of Object.entries(derived(stream, group))) {
+          const owner = `${stream} ${group} ${kind}`;
+          const previous = owners.get(key);
+          // The dead-letter keys are per stream, shared by all groups on purpose.
+          if (
+            previous !== undefined &&
+            !(kind.startsWith('deadLetter') && previous.startsWith(`${stream} `))
+          ) {
+            throw new Error(`${owner} and ${previous} share ${key}`);
+          }
+          owners.set(key, owner);
+        }
+      }
+    }
+  });
+
+  it('builds consumer-name lease keys that no two (group, consumer) pairs share', () => {
+    expect(StreamKeys.consumerLease('a:b', 'c')).not.toBe(StreamKeys.consumerLease('a', 'b:c'));
+    expect(StreamKeys.consumerLease('a:b', 'c')).toBe('nrs:consumer:a%3Ab:c');
+    expect(StreamKeys.consumerLease('a', 'b:c')).toBe('nrs:consumer:a:b%3Ac');
+    expect(StreamKeys.consumerLease('a%3Ab', 'c')).toBe('nrs:consumer:a%253Ab:c');
   });
 
   it('maps every derived key back to its source stream, and leaves other keys alone', () => {
-    for (const stream of ['shield:events', '{shop}:orders', 'a:retry']) {
-      for (const key of [
-        StreamKeys.deadLetter(stream),
-        StreamKeys.deadLetterLog(stream),
-        StreamKeys.retryLane(stream, 'g'),
-      ]) {
-        expect(StreamKeys.sourceOf(key)).toBe(stream);
+    for (const stream of [
+      'shield:events',
+      '{shop}:orders',
+      'a:retry',
+      'a:retry:x',
+      'q:dlq',
+      '{a:retry:b}c',
+      'a}b{c}',
+    ]) {
+      for (const group of ['g', 'g:due', 'g%']) {
+        for (const key of Object.values(derived(stream, group))) {
+          expect(StreamKeys.sourceOf(key)).toBe(stream);
+        }
       }
     }
-    for (const key of ['shield:events', '{shop}:orders', 'orders:dlq', 'x:retry:g']) {
+    // A lane written before group names were escaped still counts as derived.
+    expect(StreamKeys.sourceOf('{orders}:retry:billing:v2')).toBe('orders');
+    for (const key of ['shield:events', '{shop}:orders', 'orders:dlq', 'x:retry:g', '{}:dlq', '{orders}']) {
       expect(StreamKeys.sourceOf(key)).toBeUndefined();
     }
   });

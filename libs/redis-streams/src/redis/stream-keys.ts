@@ -1,14 +1,74 @@
+import { InvalidOptionsError } from '../errors/redis-streams.error';
+
+/**
+ * The hash tag Redis Cluster hashes `key` by: the text between the first `{` and the first `}` after it, when that
+ * text is not empty; undefined when the whole key is hashed.
+ */
+function hashTag(key: string): { open: number; close: number } | undefined {
+  const open = key.indexOf('{');
+  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? { open, close } : undefined;
+}
+
+/** Why `stream` cannot be wrapped in a tag that hashes like the name itself, or undefined when it can. */
+function slotProblem(stream: string): string | undefined {
+  return !hashTag(stream) && stream.includes('}')
+    ? `stream "${stream}" has a "}" but no hash tag: its dead-letter stream and retry keys cannot share its ` +
+        'cluster slot; rename it without "}" or give it a tag ({tag}…)'
+    : undefined;
+}
+
+/**
+ * A group or consumer name as one key segment: `%` and `:` percent-encoded, so a name can never end its segment
+ * early (`g:due` would otherwise be group `g`'s schedule). Names without those two characters are unchanged, which
+ * keeps the keys of existing deployments.
+ */
+function segment(name: string): string {
+  return name.replace(/[%:]/g, (char) => (char === '%' ? '%25' : '%3A'));
+}
+
 /**
  * Every key derived from a stream, built in one place. Derived keys hash to the stream's cluster slot: a stream
  * named `orders` (no hash tag) gets `{orders}:…`, a stream that already has a tag (`{shop}:orders`) keeps it, so the
- * Lua scripts that touch a stream and its derived keys stay single-slot on Redis Cluster.
+ * Lua scripts that touch a stream and its derived keys stay single-slot on Redis Cluster. Group names are escaped
+ * (see {@link StreamKeys.retryLane}) so no two (stream, group, kind) triples share a key.
  */
 export class StreamKeys {
-  /** The prefix of every key derived from `stream`. */
+  /**
+   * Why `stream` cannot have derived keys, or undefined when it can: a name with a `}` but no hash tag (`a}b`,
+   * `x{}y`) cannot be wrapped in one that hashes like the name itself, and a name that is itself a derived key
+   * (`{orders}:dlq`) would be read as one by the tools.
+   */
+  static problemOf(stream: string): string | undefined {
+    const slot = slotProblem(stream);
+    if (slot !== undefined) {
+      return slot;
+    }
+    const source = StreamKeys.sourceOf(stream);
+    if (source !== undefined) {
+      return `stream "${stream}" is named like a key derived from stream "${source}" (dead letters or retries); rename it`;
+    }
+    return undefined;
+  }
+
+  /** Throws InvalidOptionsError naming `stream` when it cannot have derived keys (see {@link problemOf}). */
+  static assertUsable(stream: string): void {
+    const problem = StreamKeys.problemOf(stream);
+    if (problem !== undefined) {
+      throw new InvalidOptionsError(problem);
+    }
+  }
+
+  /** The prefix of every key derived from `stream`. Throws InvalidOptionsError for a name with `}` but no tag. */
   static base(stream: string): string {
-    const open = stream.indexOf('{');
-    const close = open === -1 ? -1 : stream.indexOf('}', open + 1);
-    return close > open + 1 ? stream : `{${stream}}`;
+    if (hashTag(stream)) {
+      return stream;
+    }
+    const problem = slotProblem(stream);
+    if (problem !== undefined) {
+      throw new InvalidOptionsError(problem);
+    }
+    return `{${stream}}`;
   }
 
   /** The dead-letter stream of a source stream (one per stream, all groups). */
@@ -21,9 +81,12 @@ export class StreamKeys {
     return `${StreamKeys.deadLetter(stream)}:log`;
   }
 
-  /** The retry lane (a stream read by `group` only) where due retries of `group` are delivered. */
+  /**
+   * The retry lane (a stream read by `group` only) where due retries of `group` are delivered. `%` and `:` in the
+   * group name are percent-encoded in the key (`g:due` → `…:retry:g%3Adue`).
+   */
   static retryLane(stream: string, group: string): string {
-    return `${StreamKeys.base(stream)}:retry:${group}`;
+    return `${StreamKeys.base(stream)}:retry:${segment(group)}`;
   }
 
   /** The schedule (sorted set by due time) of `group`'s retries on `stream`. */
@@ -36,14 +99,29 @@ export class StreamKeys {
     return `${StreamKeys.retryLane(stream, group)}:promoter`;
   }
 
+  /**
+   * The lease that makes a consumer name of `group` belong to one live process: `nrs:consumer:<group>:<consumer>`,
+   * both names escaped like the group in {@link retryLane}. Not tied to a stream, so it carries no hash tag.
+   */
+  static consumerLease(group: string, consumer: string): string {
+    return `nrs:consumer:${segment(group)}:${segment(consumer)}`;
+  }
+
   /** The source stream of a derived key built here (`{orders}:dlq` → `orders`), or undefined for other keys. */
   static sourceOf(key: string): string | undefined {
-    const match = /^(.*?)(:dlq(:log)?|:retry:.*)$/.exec(key);
-    if (!match || !match[1]) {
+    const tag = hashTag(key);
+    if (!tag) {
+      return undefined; // every derived key has a tag: the stream's own, or the one wrapped around it
+    }
+    // The stream ends at the first derived-key suffix after its tag; a retry lane's group may be unescaped
+    // (keys written before group names were escaped), so anything after `:retry:` counts.
+    const match = /^(.*?)(:dlq(:log)?|:retry:.+)$/s.exec(key.slice(tag.close + 1));
+    if (!match) {
       return undefined;
     }
-    const base = match[1];
-    const wrapped = /^\{([^{}]+)\}$/.exec(base);
-    return wrapped ? wrapped[1] : base.includes('{') ? base : undefined;
+    const base = key.slice(0, tag.close + 1) + match[1];
+    return tag.open === 0 && match[1] === '' && !key.slice(1, tag.close).includes('{')
+      ? key.slice(1, tag.close)
+      : base;
   }
 }

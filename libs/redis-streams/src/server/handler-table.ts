@@ -1,4 +1,5 @@
 import type { MessageHandler } from '@nestjs/microservices';
+import { InvalidOptionsError } from '../errors/redis-streams.error';
 import {
   DeliveryPolicy,
   DeliveryPolicyOptions,
@@ -56,10 +57,19 @@ export class HandlerTable {
       const route = router.routeForPattern(pattern);
       let entry = this.byStream.get(route.stream);
       if (!entry) {
+        StreamKeys.assertUsable(route.stream);
+        const lane = StreamKeys.retryLane(route.stream, group);
+        // `orders` and `{orders}` derive the same keys: one server reading both would mix their retries.
+        const other = this.keys.get(lane);
+        if (other) {
+          throw new InvalidOptionsError(
+            `streams "${other.stream}" and "${route.stream}" share their dead-letter and retry keys: route only one`,
+          );
+        }
         entry = { route, exact: new Map(), wildcards: [] };
         this.byStream.set(route.stream, entry);
         this.keys.set(route.stream, { stream: route.stream, lane: false });
-        this.keys.set(StreamKeys.retryLane(route.stream, group), { stream: route.stream, lane: true });
+        this.keys.set(lane, { stream: route.stream, lane: true });
       }
       const extras = handler.extras as Record<string, DeliveryPolicyOptions | undefined> | undefined;
       const bound = {
