@@ -1,7 +1,10 @@
 /** Connection state of a server, as seen by the read loop. */
 export type RedisStreamsStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
-/** A handler that failed; its entry stays pending. */
+/**
+ * A handler that failed. Its entry is then scheduled for a retry in the group's retry lane (a `retried` event), or
+ * dead-lettered (`dead-lettered`) after `maxDeliveries` or at once for a permanent failure.
+ */
 export interface HandlerFailure {
   stream: string;
   id: string;
