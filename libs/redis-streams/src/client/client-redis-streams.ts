@@ -12,10 +12,10 @@ import {
 } from '../options/client-options';
 import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
-import { StreamRouter } from '../routing/stream-router';
 import { encodeEnvelope } from '../serialization/envelope';
 import { withTraceHeaders } from '../tracing/trace-headers';
 import { RedisStreamsRecord } from './redis-streams.record';
+import { RouteCache } from './route-cache';
 
 /** Connection state of a client. */
 export type RedisStreamsClientStatus = 'connected' | 'disconnected' | 'reconnecting';
@@ -56,7 +56,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
   /** The options in force, defaults applied. */
   readonly options: ResolvedClientOptions;
   private readonly logger = new Logger(ClientRedisStreams.name);
-  private readonly router: StreamRouter;
+  private readonly routes: RouteCache;
   private connection: Redis | undefined;
   private connecting: Promise<Redis> | undefined;
   private readonly events = new EventEmitter();
@@ -65,7 +65,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
   constructor(options: RedisStreamsClientOptions = {}) {
     super();
     this.options = resolveClientOptions(options);
-    this.router = new StreamRouter(this.options);
+    this.routes = new RouteCache(this.options);
     this.defaultHeaders = this.options.source ? { source: this.options.source } : {};
     this.events.on('error', () => undefined); // errors are logged; an 'error' without listener must not throw
   }
@@ -103,7 +103,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
 
   /** The stream an event of `pattern` is written to. */
   streamFor(pattern: string): string {
-    return this.router.streamFor(pattern);
+    return this.routes.streamFor(pattern);
   }
 
   /**
@@ -160,7 +160,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
       this.options,
     );
     const connection = this.connection ?? (await this.connect());
-    const stream = this.router.streamFor(pattern);
+    const stream = this.routes.streamFor(pattern);
     let id: string | null;
     try {
       id = await connection.xadd(stream, '*', ...fields);
