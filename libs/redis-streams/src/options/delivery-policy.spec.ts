@@ -1,12 +1,26 @@
 import {
   DEFAULT_DELIVERY_POLICY,
+  MAX_RETRY_DELAY_MS,
   backoffDelay,
   deliveryPolicy,
   resolveDeliveryPolicy,
+  validRetryDelay,
 } from './delivery-policy';
 
 describe('delivery policy', () => {
   const exponential = { type: 'exponential', baseMs: 100, factor: 2, maxMs: 1000, jitter: 'none' } as const;
+
+  it('a manual retry delay is an integer from 0 to 7 days', () => {
+    expect(MAX_RETRY_DELAY_MS).toBe(604_800_000);
+    for (const ok of [0, 1, 60_000, MAX_RETRY_DELAY_MS]) {
+      expect(validRetryDelay(ok)).toBe(ok);
+    }
+    for (const bad of [Infinity, -Infinity, Number.NaN, -1, 0.5, MAX_RETRY_DELAY_MS + 1, '100', null]) {
+      expect(() => validRetryDelay(bad)).toThrow(
+        /ctx\.retry: delayMs must be an integer from 0 to 604800000/,
+      );
+    }
+  });
 
   it('grows exponentially up to the cap', () => {
     expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(exponential, n))).toEqual([

@@ -95,6 +95,29 @@ export function resolveDeliveryPolicy(
   return policy;
 }
 
+/** Longest delay `ctx.retry({ delayMs })` accepts: 7 days. A retry further away is a job for a scheduler. */
+export const MAX_RETRY_DELAY_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Returns `delayMs` when it is an integer from 0 to {@link MAX_RETRY_DELAY_MS}, else throws InvalidOptionsError:
+ * an Infinity or NaN delay would park the event in the retry schedule for ever.
+ */
+export function validRetryDelay(delayMs: unknown): number {
+  if (
+    typeof delayMs !== 'number' ||
+    !Number.isInteger(delayMs) ||
+    delayMs < 0 ||
+    delayMs > MAX_RETRY_DELAY_MS
+  ) {
+    const got = typeof delayMs === 'number' ? String(delayMs) : typeof delayMs;
+    throw new InvalidOptionsError(
+      `ctx.retry: delayMs must be an integer from 0 to ${MAX_RETRY_DELAY_MS} (7 days) (got ${got}); ` +
+        'the delivery is not settled',
+    );
+  }
+  return delayMs;
+}
+
 /**
  * The wait before the next delivery after `failures` failed deliveries (1 after the first failure).
  * `random` is injectable for tests.

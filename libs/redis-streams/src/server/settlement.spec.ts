@@ -32,6 +32,20 @@ describe('Settlement', () => {
     expect(calls).toEqual(['retry 5']);
   });
 
+  it('ctx.retry refuses a delay that is not an integer from 0 to 7 days, before settling anything', async () => {
+    const settlement = new Settlement(delivery, 'p', DEFAULT_DELIVERY_POLICY, outcomes);
+    for (const delayMs of [Infinity, Number.NaN, -1, 1.5, 7 * 24 * 3600 * 1000 + 1]) {
+      await expect(settlement.control.retry({ delayMs })).rejects.toThrow(
+        /delayMs must be an integer from 0 to 604800000 \(7 days\)/,
+      );
+    }
+    expect(settlement.settled).toBe(false);
+    expect(calls).toEqual([]);
+    // Still the transport's (or the handler's) to settle.
+    await settlement.control.retry({ delayMs: 7 * 24 * 3600 * 1000 });
+    expect(calls).toEqual(['retry 604800000']);
+  });
+
   it('once the transport settled it, a late ctx call is refused', async () => {
     const settlement = new Settlement(delivery, 'p', DEFAULT_DELIVERY_POLICY, outcomes);
     expect(settlement.settleByTransport()).toBe(true);

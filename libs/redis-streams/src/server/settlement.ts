@@ -1,6 +1,6 @@
 import { DeliveryControl } from '../ctx-host/redis-streams.context';
 import { RedisStreamsError } from '../errors/redis-streams.error';
-import { DeliveryPolicy, backoffDelay } from '../options/delivery-policy';
+import { DeliveryPolicy, backoffDelay, validRetryDelay } from '../options/delivery-policy';
 import { Delivery } from './lane-fields';
 import { Outcomes } from './outcomes';
 
@@ -30,12 +30,13 @@ export class Settlement implements DeliveryControl {
   }
 
   async retry(options?: { delayMs?: number }): Promise<void> {
+    // Checked before claiming: a refused delay leaves the delivery to the handler's outcome (or another ctx call).
+    const delayMs =
+      options?.delayMs === undefined
+        ? backoffDelay(this.policy.backoff, this.delivery.deliveryCount)
+        : validRetryDelay(options.delayMs);
     this.claim();
-    await this.outcomes.retry(
-      this.delivery,
-      options?.delayMs ?? backoffDelay(this.policy.backoff, this.delivery.deliveryCount),
-      this.pattern,
-    );
+    await this.outcomes.retry(this.delivery, delayMs, this.pattern);
   }
 
   async deadLetter(reason: string): Promise<void> {
