@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { ClientRedisStreams, ServerRedisStreams, describeError } from '@app/redis-streams';
@@ -38,6 +39,9 @@ describe('a refused password is reported as Redis said it, never with the passwo
   const group = uniqueName('auth');
 
   beforeAll(async () => {
+    if (!process.env.TEST_LOGS) {
+      Logger.overrideLogger(false); // the refused connections' debug lines (no Nest app here to configure logging)
+    }
     // Started without a password (its start-up probe PINGs unauthenticated), then the password is set.
     redis = await PrivateRedis.start();
     admin = new Redis(redis.url);
