@@ -70,7 +70,8 @@ describe('Lua script flags (real Redis)', () => {
     const stream = uniqueName('replica');
 
     beforeAll(async () => {
-      primaryServer = await PrivateRedis.start();
+      // No 5 s wait for more replicas before the first full sync.
+      primaryServer = await PrivateRedis.start({ args: ['--repl-diskless-sync-delay', '0'] });
       replicaServer = await PrivateRedis.start({
         args: ['--replicaof', '127.0.0.1', String(primaryServer.port)],
       });
