@@ -183,7 +183,16 @@ describe('Prometheus metrics', () => {
     const schedule = StreamKeys.retrySchedule(stream, 'g');
     const member = JSON.stringify(['type', stream, 'data', '{"n":0}']);
     expect(
-      await RedisScripts.for(redis).scheduleRetry(stream, schedule, 'g', ids[0], 60_000, member, false),
+      await RedisScripts.for(redis).scheduleRetry(
+        stream,
+        schedule,
+        'g',
+        'manual',
+        ids[0],
+        60_000,
+        member,
+        false,
+      ),
     ).toBe(true);
     samples = await scrape(registry);
     expect(gauge(samples, 'group_lag')).toBe(3);

@@ -16,6 +16,7 @@ export interface ChildConsumerEnv {
   SHUTDOWN_TIMEOUT_MS?: string;
   MIN_IDLE_MS?: string;
   RECLAIM_INTERVAL_MS?: string;
+  CONSUMER_LEASE_MS?: string;
   STATS_KEY?: string;
 }
 

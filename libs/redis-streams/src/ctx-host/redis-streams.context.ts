@@ -21,7 +21,10 @@ export type RedisStreamsContextArgs = [
   eventId: string | undefined,
   timestamp: string | undefined,
   control?: DeliveryControl,
+  abortSignal?: AbortSignal,
 ];
+
+const NEVER_ABORTED = new AbortController().signal;
 
 /** What a handler learns about the entry it is handling, via `@Ctx()`. */
 export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs> {
@@ -87,6 +90,16 @@ export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs>
   /** The producer's `timestamp` field (ISO-8601), if it wrote one. */
   getTimestamp(): string | undefined {
     return this.args[9];
+  }
+
+  /**
+   * Aborted when the transport gives up on this delivery while the handler still runs: `handlerTimeoutMs` passed,
+   * another consumer took the entry over, this process lost its consumer name, or the shutdown deadline passed. Pass
+   * it to `fetch`, database drivers or your own loops so the work stops too; the reason is the `abortSignal.reason`.
+   * A handler that ignores it keeps its concurrency slot until it ends, and its late result is ignored.
+   */
+  getAbortSignal(): AbortSignal {
+    return this.args[11] ?? NEVER_ABORTED;
   }
 
   /**

@@ -1,5 +1,5 @@
 /**
- * count-after v1 — counts a stream's entries after an id inside Redis (no entry crosses the network just to be
+ * count-after v2 — counts a stream's entries after an id inside Redis (no entry crosses the network just to be
  * counted). Used for a group's lag when XINFO reports nil (after XDEL or XTRIM made it unknowable).
  *
  * KEYS[1] the stream   ARGV[1] the id to count after (exclusive)

@@ -1,10 +1,13 @@
 import type { Redis } from 'ioredis';
+import type { RawEntry } from '../redis/stream-replies';
 import { StreamKeys } from '../redis/stream-keys';
 import { COUNT_AFTER_LUA } from './count-after.lua';
 import { DEAD_LETTER_LUA } from './dead-letter.lua';
 import { PROMOTE_RETRIES_LUA } from './promote-retries.lua';
 import { REDRIVE_DEAD_LETTER_LUA } from './redrive-dead-letter.lua';
 import { RENEW_LEASES_LUA } from './renew-leases.lua';
+import { CLAIM_OWN_PENDING_LUA } from './claim-own-pending.lua';
+import { RECLAIM_IDLE_LUA } from './reclaim-idle.lua';
 import { SCHEDULE_RETRY_LUA } from './schedule-retry.lua';
 import { TRIM_BEHIND_GROUPS_LUA } from './trim-behind-groups.lua';
 
@@ -15,13 +18,25 @@ const SCRIPTS = {
   nrsScheduleRetryV2: { numberOfKeys: 2, lua: SCHEDULE_RETRY_LUA },
   nrsDeadLetterV2: { numberOfKeys: 2, lua: DEAD_LETTER_LUA },
   nrsPromoteRetriesV2: { numberOfKeys: 4, lua: PROMOTE_RETRIES_LUA },
-  nrsRenewLeasesV1: { numberOfKeys: 1, lua: RENEW_LEASES_LUA },
-  nrsRedriveDeadLetterV1: { numberOfKeys: 3, lua: REDRIVE_DEAD_LETTER_LUA },
-  nrsTrimBehindGroupsV1: { numberOfKeys: 1, lua: TRIM_BEHIND_GROUPS_LUA },
-  nrsCountAfterV1: { numberOfKeys: 1, lua: COUNT_AFTER_LUA },
+  nrsRenewLeasesV2: { numberOfKeys: 1, lua: RENEW_LEASES_LUA },
+  nrsClaimOwnPendingV1: { numberOfKeys: 1, lua: CLAIM_OWN_PENDING_LUA },
+  nrsReclaimIdleV1: { numberOfKeys: 1, lua: RECLAIM_IDLE_LUA },
+  nrsRedriveDeadLetterV2: { numberOfKeys: 3, lua: REDRIVE_DEAD_LETTER_LUA },
+  nrsTrimBehindGroupsV2: { numberOfKeys: 1, lua: TRIM_BEHIND_GROUPS_LUA },
+  nrsCountAfterV2: { numberOfKeys: 1, lua: COUNT_AFTER_LUA },
 } as const;
 
 const bound = new WeakMap<Redis, RedisScripts>();
+
+/** What renewing one entry's lease found (see renew-leases.lua.ts). */
+export type LeaseRenewal = 'renewed' | 'taken' | 'deleted' | 'gone';
+const LEASE_RENEWALS: readonly LeaseRenewal[] = ['renewed', 'taken', 'deleted', 'gone'];
+
+/** `{ id, fields, deliveries }` as a script returns it (Buffers). */
+function toCountedEntry(item: unknown): RawEntry {
+  const [id, fields, deliveries] = item as [Buffer, Buffer[] | null, number];
+  return { id: String(id), fields: Array.isArray(fields) ? fields : null, deliveries: Number(deliveries) };
+}
 
 /** The atomic multi-key steps, bound to one connection (EVALSHA, loaded on first use). */
 export class RedisScripts {
@@ -126,9 +141,46 @@ export class RedisScripts {
     };
   }
 
-  /** See renew-leases.lua.ts. Resolves with how many ids another consumer owns now. */
-  async renewLeases(key: string, group: string, consumer: string, ids: string[]): Promise<number> {
-    return Number(await this.call('nrsRenewLeasesV1')(key, group, consumer, ...ids));
+  /** See renew-leases.lua.ts. Resolves with one {@link LeaseRenewal} per id, in order. */
+  async renewLeases(key: string, group: string, consumer: string, ids: string[]): Promise<LeaseRenewal[]> {
+    const codes = (await this.call('nrsRenewLeasesV2')(key, group, consumer, ...ids)) as unknown[];
+    return codes.map((code) => LEASE_RENEWALS[Number(code)] ?? 'gone');
+  }
+
+  /** See claim-own-pending.lua.ts. */
+  async claimOwnPending(
+    key: string,
+    group: string,
+    consumer: string,
+    ids: string[],
+  ): Promise<{ entries: RawEntry[]; deleted: string[] }> {
+    const [claimed, deleted] = (await this.call('nrsClaimOwnPendingV1Buffer')(
+      key,
+      group,
+      consumer,
+      ...ids,
+    )) as [unknown[], Buffer[]];
+    return { entries: claimed.map(toCountedEntry), deleted: deleted.map(String) };
+  }
+
+  /** See reclaim-idle.lua.ts. */
+  async reclaimIdle(
+    key: string,
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    cursor: string,
+    count: number,
+  ): Promise<{ cursor: string; entries: RawEntry[]; deleted: string[] }> {
+    const [next, claimed, deleted] = (await this.call('nrsReclaimIdleV1Buffer')(
+      key,
+      group,
+      consumer,
+      minIdleMs,
+      cursor,
+      count,
+    )) as [Buffer, unknown[], Buffer[]];
+    return { cursor: String(next), entries: claimed.map(toCountedEntry), deleted: deleted.map(String) };
   }
 
   /** See redrive-dead-letter.lua.ts. */
@@ -140,7 +192,7 @@ export class RedisScripts {
     group: string,
     by: string,
   ): Promise<{ redriven: true; laneId: string } | { redriven: false; why: string }> {
-    const [done, detail] = (await this.call('nrsRedriveDeadLetterV1')(
+    const [done, detail] = (await this.call('nrsRedriveDeadLetterV2')(
       deadLetters,
       lane,
       log,
@@ -159,7 +211,7 @@ export class RedisScripts {
     dryRun: boolean,
     countLimit: number,
   ): Promise<{ status: string; point: string; count: number }> {
-    const [status, point, count] = (await this.call('nrsTrimBehindGroupsV1')(
+    const [status, point, count] = (await this.call('nrsTrimBehindGroupsV2')(
       stream,
       bound,
       dryRun ? '1' : '0',
@@ -170,10 +222,10 @@ export class RedisScripts {
 
   /** See count-after.lua.ts. */
   async countAfter(stream: string, id: string): Promise<number> {
-    return Number(await this.call('nrsCountAfterV1')(stream, id));
+    return Number(await this.call('nrsCountAfterV2')(stream, id));
   }
 
-  private call(name: keyof typeof SCRIPTS): ScriptCall {
+  private call(name: keyof typeof SCRIPTS | `${keyof typeof SCRIPTS}Buffer`): ScriptCall {
     const command = (this.connection as unknown as Record<string, ScriptCall>)[name];
     return command.bind(this.connection);
   }

@@ -1,5 +1,5 @@
 /**
- * trim-behind-groups v1 — trims a stream with XTRIM MINID behind the slowest consumer group, atomically with
+ * trim-behind-groups v2 — trims a stream with XTRIM MINID behind the slowest consumer group, atomically with
  * reading the groups' positions (a group cannot move back between the reading and the trim).
  *
  * KEYS[1] the stream

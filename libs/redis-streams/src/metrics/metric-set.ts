@@ -29,6 +29,14 @@ export const STAT_COUNTERS = {
     'Running entries another consumer took over before their handler finished.',
   ],
   handedOver: ['handed_over_total', 'Unfinished entries made claimable for peers at shutdown.'],
+  lateResults: [
+    'late_results_total',
+    'Handlers that ended after their handlerTimeoutMs had settled the delivery (result ignored).',
+  ],
+  consumerNameLost: [
+    'consumer_name_lost_total',
+    '1 once another process took this consumer name while this one stalled (it stopped consuming).',
+  ],
 } as const satisfies Partial<Record<keyof RedisStreamsServerStats, readonly [string, string]>>;
 
 /** The server stats turned into counters. */

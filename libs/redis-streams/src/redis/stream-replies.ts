@@ -2,6 +2,8 @@
 export interface RawEntry {
   id: string;
   fields: Buffer[] | null;
+  /** Deliveries to the group so far, this one included, when Redis told (PEL re-reads, reclaims). */
+  deliveries?: number;
 }
 
 /** The entries of one stream in an XREADGROUP reply. */

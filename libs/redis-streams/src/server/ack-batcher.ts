@@ -11,8 +11,8 @@ export type AckListener = (stream: string, sent: number, acked: number) => void;
  */
 export class AckBatcher {
   private queued = new Map<string, string[]>();
-  /** Stream → ids waiting for their XACK (queued or being sent). */
-  private readonly waiting = new Map<string, Set<string>>();
+  /** Stream → ids waiting for their XACK (queued or being sent) → since when (epoch ms; -1: lease not renewed). */
+  private readonly waiting = new Map<string, Map<string, number>>();
   private waitingCount = 0;
   private scheduled = false;
   private flushing: Promise<void> | undefined;
@@ -28,6 +28,8 @@ export class AckBatcher {
     private readonly maxRetryDelayMs: number,
     /** Keys whose acknowledged entries are deleted too (a group's own retry lane: nobody else reads it). */
     private readonly deleteAfterAck: (stream: string) => boolean = () => false,
+    /** False (or a promise of false) once this process may no longer settle entries (it lost its consumer name). */
+    private readonly mayWrite: () => boolean | Promise<boolean> = () => true,
   ) {}
 
   /** Ids waiting to be acknowledged. */
@@ -40,6 +42,30 @@ export class AckBatcher {
     return this.waiting.get(stream)?.has(id) === true;
   }
 
+  /** Ids waiting since before `since` (epoch ms) whose leases are still renewed: their XACK is late (failing). */
+  waitingBefore(since: number): Array<{ key: string; id: string }> {
+    const late: Array<{ key: string; id: string }> = [];
+    for (const [key, ids] of this.waiting) {
+      for (const [id, at] of ids) {
+        if (at !== -1 && at < since) {
+          late.push({ key, id });
+        }
+      }
+    }
+    return late;
+  }
+
+  /** Stops renewing the lease of a waiting id (another consumer has it now); false when it was not renewed. */
+  stopRenewing(stream: string, id: string): boolean {
+    const ids = this.waiting.get(stream);
+    const at = ids?.get(id);
+    if (ids === undefined || at === undefined || at === -1) {
+      return false;
+    }
+    ids.set(id, -1);
+    return true;
+  }
+
   add(stream: string, id: string): void {
     if (this.stopped) {
       // A handler that finished after close(): its connection is gone, the entry stays pending for a re-read.
@@ -48,13 +74,13 @@ export class AckBatcher {
     }
     let waiting = this.waiting.get(stream);
     if (!waiting) {
-      waiting = new Set();
+      waiting = new Map();
       this.waiting.set(stream, waiting);
     }
     if (waiting.has(id)) {
       return;
     }
-    waiting.add(id);
+    waiting.set(id, Date.now());
     this.waitingCount++;
     const ids = this.queued.get(stream);
     if (ids) {
@@ -79,7 +105,7 @@ export class AckBatcher {
     if (this.queued.size === 0) {
       return;
     }
-    this.flushing = this.send();
+    this.flushing = this.guardedSend();
     try {
       await this.flushing;
     } finally {
@@ -92,6 +118,31 @@ export class AckBatcher {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+  }
+
+  /** Sends unless this process lost its consumer name: then nothing queued is ever acknowledged by it. */
+  private async guardedSend(): Promise<void> {
+    let allowed: boolean;
+    try {
+      const answer = this.mayWrite();
+      allowed = answer === true || (await answer);
+    } catch (error) {
+      this.logger.warn(`acknowledgements wait: consumer name not confirmed: ${describeError(error)}`);
+      this.failures++;
+      this.scheduleRetry();
+      return;
+    }
+    if (!allowed) {
+      this.logger.warn(
+        `${this.waitingCount} acknowledgement(s) dropped: this process lost its consumer name`,
+      );
+      this.queued = new Map();
+      this.waiting.clear();
+      this.waitingCount = 0;
+      this.stop();
+      return;
+    }
+    await this.send();
   }
 
   /**

@@ -8,6 +8,9 @@ import { Periodic } from './periodic';
 /** Another live process uses this consumer name in this group. */
 export class ConsumerNameInUseError extends RedisStreamsError {}
 
+/** This process lost its consumer name to another process while it was stalled: it stopped consuming. */
+export class ConsumerNameLostError extends RedisStreamsError {}
+
 const RENEW_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
@@ -15,28 +18,44 @@ const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.
  * Makes a consumer name belong to one live process: a lease key renewed while the process runs. A second process
  * with the same name waits for the lease of a dead holder to expire (a restart after a crash), and is refused when
  * the holder is alive — two processes sharing a name would share one PEL and re-run each other's entries.
+ *
+ * The holder knows until when its lease is surely valid (the time it sent the last renewal plus the lease). Past
+ * that — after a stall — it confirms the lease with Redis before it takes or settles anything ({@link mayWrite}). A
+ * lapsed lease nobody took is taken back; one another process took is lost for good: `onLost` is called once and
+ * every later {@link mayWrite} says no.
  */
 export class ConsumerLease {
-  private readonly key: string;
   private readonly token = randomBytes(8).toString('hex');
   private readonly periodic: Periodic;
+  private validUntil = 0;
+  private lostName = false;
+  private confirming: Promise<boolean> | undefined;
 
   constructor(
     private readonly commands: Redis,
-    group: string,
+    private readonly key: string,
     private readonly consumer: string,
     private readonly leaseMs: number,
     private readonly logger: LoggerService,
+    private readonly onLost: (error: ConsumerNameLostError) => void,
   ) {
-    this.key = `nrs:consumer:${group}:${consumer}`;
-    this.periodic = new Periodic(Math.max(10, Math.floor(leaseMs / 3)), () => this.renew());
+    this.periodic = new Periodic(Math.max(10, Math.floor(leaseMs / 3)), async () => {
+      await this.confirm();
+    });
+  }
+
+  /** True once another process took the name. */
+  get lost(): boolean {
+    return this.lostName;
   }
 
   /** Takes the lease, waiting up to one lease period for a dead holder's to expire; then keeps renewing it. */
   async acquire(): Promise<void> {
     const deadline = Date.now() + this.leaseMs + 500;
     for (;;) {
+      const sentAt = Date.now();
       if ((await this.commands.set(this.key, this.token, 'PX', this.leaseMs, 'NX')) === 'OK') {
+        this.validUntil = sentAt + this.leaseMs;
         this.periodic.start();
         return;
       }
@@ -49,9 +68,23 @@ export class ConsumerLease {
     }
   }
 
+  /**
+   * True while this process surely holds the name (no Redis call); else a promise: the lease confirmed with Redis
+   * (false once it is lost). Rejects when Redis cannot be asked: the caller tries again later.
+   */
+  mayWrite(): boolean | Promise<boolean> {
+    if (this.lostName) {
+      return false;
+    }
+    return Date.now() < this.validUntil ? true : this.confirm();
+  }
+
   /** Stops renewing and gives the name back. */
   async release(): Promise<void> {
     await this.periodic.stop();
+    if (this.lostName) {
+      return;
+    }
     try {
       await this.commands.eval(RELEASE_LUA, 1, this.key, this.token);
     } catch (error) {
@@ -59,15 +92,40 @@ export class ConsumerLease {
     }
   }
 
-  private async renew(): Promise<void> {
-    const renewed = Number(
-      await this.commands.eval(RENEW_LUA, 1, this.key, this.token, String(this.leaseMs)),
-    );
-    if (renewed !== 1) {
-      this.logger.warn(
-        `consumer name "${this.consumer}" lease was lost (this process stalled?); taking it back`,
-      );
-      await this.commands.set(this.key, this.token, 'PX', this.leaseMs, 'NX');
+  /** Stops renewing (the process gives up the name without deleting it: after it was lost). */
+  stop(): Promise<void> {
+    return this.periodic.stop();
+  }
+
+  private confirm(): Promise<boolean> {
+    this.confirming ??= this.renew().finally(() => (this.confirming = undefined));
+    return this.confirming;
+  }
+
+  private async renew(): Promise<boolean> {
+    if (this.lostName) {
+      return false;
     }
+    const sentAt = Date.now();
+    if (Number(await this.commands.eval(RENEW_LUA, 1, this.key, this.token, String(this.leaseMs))) === 1) {
+      this.validUntil = sentAt + this.leaseMs;
+      return true;
+    }
+    if ((await this.commands.set(this.key, this.token, 'PX', this.leaseMs, 'NX')) === 'OK') {
+      this.validUntil = sentAt + this.leaseMs;
+      this.logger.warn(
+        `consumer name "${this.consumer}": its lease had lapsed (this process stalled?); taken back`,
+      );
+      return true;
+    }
+    this.lostName = true;
+    void this.periodic.stop();
+    this.onLost(
+      new ConsumerNameLostError(
+        `consumer name "${this.consumer}" was taken by another process while this one stalled: ` +
+          'this server stopped reading and settles nothing more; restart it (with a name no other process uses)',
+      ),
+    );
+    return false;
   }
 }

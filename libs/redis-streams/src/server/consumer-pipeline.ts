@@ -6,6 +6,7 @@ import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
 import { RedisScripts } from '../lua/scripts';
 import { ResolvedServerOptions } from '../options/server-options';
 import { AckBatcher } from './ack-batcher';
+import { ConsumerLease } from './consumer-lease';
 import { DispatchCounters, EntryDispatcher } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
 import { handOver } from './handover';
@@ -13,6 +14,7 @@ import { HandlerTable } from './handler-table';
 import { InFlight } from './in-flight';
 import { sweepIdleConsumers } from './idle-consumers';
 import { LeaseKeeper } from './lease-keeper';
+import { Mutex } from './mutex';
 import { Outcomes } from './outcomes';
 import { Periodic } from './periodic';
 import { Reclaimer } from './reclaimer';
@@ -29,6 +31,8 @@ export interface ConsumerPipelineDeps {
   counters: DispatchCounters;
   events: EventEmitter;
   logger: LoggerService;
+  /** The consumer name's lease: nothing is taken or settled without it. */
+  lease: ConsumerLease;
   runHandler(pattern: string, packet: ReadPacket, context: RedisStreamsContext): Promise<void>;
   onHealth(connected: boolean): void;
 }
@@ -40,6 +44,7 @@ export interface ConsumerPipelineDeps {
  */
 export class ConsumerPipeline {
   private readonly acks: AckBatcher;
+  private readonly dispatcher: EntryDispatcher;
   private readonly reader: StreamReader;
   private readonly promoter: RetryPromoter;
   private readonly reclaimer: Reclaimer;
@@ -47,8 +52,10 @@ export class ConsumerPipeline {
   private readonly sweeper: Periodic;
 
   constructor(private readonly deps: ConsumerPipelineDeps) {
-    const { commands, table, options, counters, logger, inFlight } = deps;
+    const { commands, table, options, counters, logger, inFlight, lease } = deps;
     const scripts = new RedisScripts(commands);
+    const pelLock = new Mutex();
+    const mayWrite = (): boolean | Promise<boolean> => lease.mayWrite();
     const acks = new AckBatcher(
       commands,
       options.group,
@@ -59,6 +66,7 @@ export class ConsumerPipeline {
       },
       options.maxReconnectDelayMs,
       (key) => table.readKey(key).lane,
+      mayWrite,
     );
     this.acks = acks;
     const outcomes = new Outcomes({
@@ -67,11 +75,15 @@ export class ConsumerPipeline {
       group: options.group,
       consumer: options.consumer,
       maxFieldBytes: options.maxPayloadBytes,
+      maxFields: options.maxFields,
+      maxEntryBytes: options.maxEntryBytes,
+      mayWrite,
       counters,
       events: deps.events,
       logger,
     });
     const dispatcher = new EntryDispatcher({
+      isAcking: (key, id) => acks.has(key, id),
       group: options.group,
       consumer: options.consumer,
       limits: options,
@@ -83,11 +95,15 @@ export class ConsumerPipeline {
       logger,
       runHandler: (pattern, packet, context) => deps.runHandler(pattern, packet, context),
     });
+    this.dispatcher = dispatcher;
     const readKeys = table.readKeys();
     const isSettling = (key: string, id: string): boolean => inFlight.has(key, id) || acks.has(key, id);
     this.reader = new StreamReader({
       blocking: deps.blocking,
       commands,
+      scripts,
+      pelLock,
+      mayTake: mayWrite,
       streams: readKeys,
       group: options.group,
       consumer: options.consumer,
@@ -97,7 +113,13 @@ export class ConsumerPipeline {
       inFlight,
       logger,
       isSettling,
-      onEntries: (key, entries, deliveries) => dispatcher.dispatch(key, entries, deliveries),
+      onEntries: (key, entries) => dispatcher.dispatch(key, entries),
+      onDeleted: (key, ids) => {
+        counters.deletedWhilePending += ids.length;
+        logger.warn(
+          `${key}: ${ids.length} pending entr${ids.length === 1 ? 'y was' : 'ies were'} deleted from the stream`,
+        );
+      },
       beforePelRead: () => acks.flush(),
       healGroups: () => ensureGroups(commands, readKeys, options.group, '0'),
       onHealth: (connected) => deps.onHealth(connected),
@@ -111,7 +133,9 @@ export class ConsumerPipeline {
       logger,
     );
     this.reclaimer = new Reclaimer({
-      commands,
+      scripts,
+      pelLock,
+      mayTake: mayWrite,
       readKeys,
       group: options.group,
       consumer: options.consumer,
@@ -121,7 +145,7 @@ export class ConsumerPipeline {
       inFlight,
       logger,
       isSettling,
-      onEntries: (key, entries, deliveries) => dispatcher.dispatch(key, entries, deliveries),
+      onEntries: (key, entries) => dispatcher.dispatch(key, entries),
       onReclaimed: (taken, deleted) => {
         counters.reclaimed += taken;
         counters.deletedWhilePending += deleted;
@@ -130,11 +154,15 @@ export class ConsumerPipeline {
     this.leaseKeeper = new LeaseKeeper(
       scripts,
       inFlight,
+      acks,
       options.group,
       options.consumer,
       Math.max(10, Math.floor(options.minIdleMs / 3)),
       logger,
-      (lost) => (counters.leasesLost += lost),
+      {
+        onLost: (count) => (counters.leasesLost += count),
+        onDeleted: (count) => (counters.deletedWhilePending += count),
+      },
     );
     const sweepEveryMs = Math.min(60_000, Math.max(50, Math.floor(options.deleteIdleConsumersAfterMs / 2)));
     this.sweeper = new Periodic(sweepEveryMs, async () => {
@@ -157,6 +185,16 @@ export class ConsumerPipeline {
     return this.acks.size;
   }
 
+  /** Handlers running now. */
+  get running(): number {
+    return this.dispatcher.runningCount;
+  }
+
+  /** True while a read waits on the blocking connection. */
+  get reading(): boolean {
+    return this.reader.reading;
+  }
+
   start(): void {
     void this.reader.start();
     this.promoter.start();
@@ -172,15 +210,17 @@ export class ConsumerPipeline {
   async stop(timeoutMs: number): Promise<void> {
     const { deps } = this;
     await Promise.all([this.reader.stop(), this.promoter.stop(), this.reclaimer.stop(), this.sweeper.stop()]);
+    this.dispatcher.stop();
     if (!(await deps.inFlight.waitForIdle(timeoutMs))) {
       deps.logger.warn(
         `${deps.inFlight.size} handler(s) still running after ${timeoutMs} ms; their entries are handed over to peers`,
       );
+      this.abortAll(new Error(`shutdown: still running after shutdownTimeoutMs (${timeoutMs} ms)`));
     }
     await this.leaseKeeper.stop();
     await this.acks.flush();
     this.acks.stop();
-    if (deps.commands.status === 'ready') {
+    if (deps.commands.status === 'ready' && !deps.lease.lost) {
       deps.counters.handedOver += await handOver(
         deps.commands,
         deps.table.readKeys(),
@@ -188,6 +228,31 @@ export class ConsumerPipeline {
         deps.options.consumer,
         deps.logger,
       );
+    }
+  }
+
+  /**
+   * The consumer name was lost to another process: stop taking entries and settling them at once. Entries held here
+   * are not acknowledged, retried or dead-lettered by this process (the name's new holder owns that PEL now); their
+   * handlers' abort signals fire.
+   */
+  async fence(reason: Error): Promise<void> {
+    this.dispatcher.stop();
+    this.abortAll(reason);
+    this.acks.stop();
+    await Promise.all([
+      this.reader.stop(),
+      this.promoter.stop(),
+      this.reclaimer.stop(),
+      this.sweeper.stop(),
+      this.leaseKeeper.stop(),
+    ]);
+  }
+
+  private abortAll(reason: Error): void {
+    for (const held of this.deps.inFlight.all()) {
+      held.renew = false;
+      held.abort.abort(reason);
     }
   }
 }

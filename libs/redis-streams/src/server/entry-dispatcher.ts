@@ -20,7 +20,7 @@ import { RedisStreamsServerStats } from './server-types';
 import { Settlement } from './settlement';
 
 /** The counters a dispatcher moves. */
-export type DispatchCounters = Omit<RedisStreamsServerStats, 'inFlight' | 'pendingAcks'>;
+export type DispatchCounters = Omit<RedisStreamsServerStats, 'inFlight' | 'running' | 'pendingAcks'>;
 
 /** What the dispatcher needs from the server around it. */
 export interface EntryDispatcherDeps {
@@ -33,6 +33,8 @@ export interface EntryDispatcherDeps {
   counters: DispatchCounters;
   events: EventEmitter;
   logger: LoggerService;
+  /** True while the entry waits for its XACK: it is done here and must not be started again. */
+  isAcking(readKey: string, id: string): boolean;
   /** Runs the handler and settles when it has finished (the server's `handleEvent`). */
   runHandler(pattern: string, packet: ReadPacket, context: RedisStreamsContext): Promise<void>;
 }
@@ -42,28 +44,77 @@ export interface EntryDispatcherDeps {
  * Failure → retried with backoff in the group's own lane, or dead-lettered when permanent or out of deliveries.
  * A bad entry, or an unknown pattern on a single-pattern stream, is dead-lettered with its reason; an unknown pattern
  * on a shared stream is someone else's event: acknowledged as skipped (or dead-lettered if the route says so).
+ *
+ * At most `inFlight.limit` handlers run at once. One read over several keys can return a few more entries than there
+ * are free slots (COUNT applies per key); those wait here, in read order, held and with their leases renewed.
  */
 export class EntryDispatcher {
+  private readonly waiting: Delivery[] = [];
+  private running = 0;
+  private stopped = false;
+
   constructor(private readonly deps: EntryDispatcherDeps) {}
 
-  /** Starts handling `entries` read from `readKey` (without waiting); each holds an in-flight slot until settled. */
-  dispatch(readKey: string, entries: RawEntry[], deliveries?: Map<string, number>): void {
+  /** Handlers running now. */
+  get runningCount(): number {
+    return this.running;
+  }
+
+  /**
+   * Takes `entries` read from `readKey` (without waiting for their handlers). An entry this process already holds or
+   * is acknowledging is dropped: a process never starts an entry twice. Each entry's delivery count is the one Redis
+   * reported (`entry.deliveries`), or 1 for an entry read with `>` (its first delivery to the group).
+   */
+  dispatch(readKey: string, entries: RawEntry[]): void {
     const { inFlight, counters, table } = this.deps;
+    if (this.stopped) {
+      return;
+    }
     const { stream, lane } = table.readKey(readKey);
-    const startedAt = Date.now();
+    const since = Date.now();
     for (const entry of entries) {
-      inFlight.add(readKey, entry.id, startedAt);
+      if (this.deps.isAcking(readKey, entry.id)) {
+        continue;
+      }
+      const held = inFlight.add(readKey, entry.id, since);
+      if (!held) {
+        continue;
+      }
       counters.received++;
-      void this.process(toDelivery(readKey, stream, lane, entry, deliveries?.get(entry.id) ?? 1));
+      this.waiting.push(toDelivery(readKey, stream, lane, entry, entry.deliveries ?? 1, held));
+    }
+    this.pump();
+  }
+
+  /**
+   * Stops starting handlers: entries still waiting for a slot are let go (they stay in this consumer's PEL, to be
+   * handed over to peers). Running handlers go on.
+   */
+  stop(): void {
+    this.stopped = true;
+    for (const delivery of this.waiting.splice(0)) {
+      this.deps.inFlight.delete(delivery.readKey, delivery.id);
     }
   }
 
-  /** Handles one delivery, then frees its in-flight slot whatever happened. */
+  private pump(): void {
+    while (this.running < this.deps.inFlight.limit && this.waiting.length > 0 && !this.stopped) {
+      const delivery = this.waiting.shift() as Delivery;
+      this.running++;
+      void this.process(delivery);
+    }
+  }
+
+  /** Handles one delivery, then frees its slot whatever happened. */
   private async process(delivery: Delivery): Promise<void> {
     try {
       await this.handle(delivery);
+    } catch (error) {
+      this.deps.logger.error(`${delivery.stream} ${delivery.originalId}: ${describeError(error)}`);
     } finally {
+      this.running--;
       this.deps.inFlight.delete(delivery.readKey, delivery.id);
+      this.pump();
     }
   }
 
@@ -105,10 +156,12 @@ export class EntryDispatcher {
       decoded.eventId,
       decoded.timestamp,
       settlement,
+      delivery.held.abort.signal,
     ]);
     const startedAt = performance.now();
+    const { result, settled } = this.run(bound, decoded, delivery, context);
     try {
-      await this.run(bound, decoded, delivery, context);
+      await result;
     } catch (error) {
       if (!settlement.settleByTransport()) {
         // The handler settled the delivery itself, then threw: its own settlement stands.
@@ -118,9 +171,20 @@ export class EntryDispatcher {
       // Prefer the original exception when RedisStreamsExceptionFilter recorded it. Handlers may fail with anything
       // (Nest passes RpcException payloads on as plain objects): classification takes unknown.
       const failure: unknown = takeFailure(context)?.error ?? error;
-      return this.failed(delivery, decoded.pattern, bound, failure, performance.now() - startedAt);
+      await this.failed(delivery, decoded.pattern, bound, failure, performance.now() - startedAt);
+      if (settled) {
+        // Timed out: the delivery is settled, but the handler keeps its slot until it ends.
+        delivery.held.renew = false;
+        await settled;
+      }
+      return;
     }
     deps.counters.handled++;
+    const { lost } = delivery.held;
+    if (bound.policy.autoAck && settlement.settleByTransport() && lost !== 'deleted' && lost !== 'gone') {
+      deps.outcomes.ack(delivery); // also when another consumer took it meanwhile: it was handled
+    }
+    // autoAck off and left unsettled: it stays pending and is redelivered after minIdleMs.
     // The hot path: no event object unless someone (metrics) listens.
     if (deps.events.listenerCount('handled') > 0) {
       deps.events.emit('handled', {
@@ -130,18 +194,19 @@ export class EntryDispatcher {
         durationMs: performance.now() - startedAt,
       });
     }
-    if (bound.policy.autoAck && settlement.settleByTransport()) {
-      deps.outcomes.ack(delivery);
-    }
-    // autoAck off and left unsettled: it stays pending and is redelivered after minIdleMs.
   }
 
+  /**
+   * Starts the handler. `result` settles with the handler, or rejects with {@link HandlerTimeoutError} when its
+   * policy's `handlerTimeoutMs` passes first: the context's abort signal then fires, and `settled` resolves when the
+   * handler really ends (its late result is ignored and counted in `lateResults`).
+   */
   private run(
     bound: BoundHandler,
     decoded: DecodedEntry,
     delivery: Delivery,
     context: RedisStreamsContext,
-  ): Promise<void> {
+  ): { result: Promise<void>; settled: Promise<void> | undefined } {
     const { deps } = this;
     const tracing = DeliveryTrace.start({
       stream: delivery.stream,
@@ -159,14 +224,35 @@ export class EntryDispatcher {
     );
     const timeoutMs = bound.policy.handlerTimeoutMs;
     if (timeoutMs === undefined) {
-      return tracing.endWith(running);
+      return { result: tracing.endWith(running), settled: undefined };
     }
     let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HandlerTimeoutError(timeoutMs)), timeoutMs);
+      timer = setTimeout(() => {
+        timedOut = true;
+        const error = new HandlerTimeoutError(timeoutMs);
+        delivery.held.abort.abort(error);
+        reject(error);
+      }, timeoutMs);
     });
-    running.catch(() => undefined); // a late failure after the timeout must not be unhandled
-    return tracing.endWith(Promise.race([running, timeout]).finally(() => clearTimeout(timer)));
+    const settled = running.then(
+      () => this.lateResult(delivery, timedOut, 'succeeded'),
+      () => this.lateResult(delivery, timedOut, 'failed'),
+    );
+    return {
+      result: tracing.endWith(Promise.race([running, timeout]).finally(() => clearTimeout(timer))),
+      settled,
+    };
+  }
+
+  private lateResult(delivery: Delivery, timedOut: boolean, how: string): void {
+    if (timedOut) {
+      this.deps.counters.lateResults++;
+      this.deps.logger.warn(
+        `${delivery.stream} ${delivery.originalId}: handler ${how} after its timeout; result ignored`,
+      );
+    }
   }
 
   private async failed(

@@ -48,15 +48,19 @@ describe('InFlight', () => {
     expect(inFlight.free()).toBe(3);
   });
 
-  it('keeps entries apart by read key, counts each once, and lists the long-running ones', () => {
+  it('keeps entries apart by read key, holds each once, and lists the ones whose leases are due', () => {
     const inFlight = new InFlight(4);
-    inFlight.add('stream', '1-0', 100);
+    expect(inFlight.add('stream', '1-0', 200)).toBeDefined();
     inFlight.add('lane', '1-0', 300);
-    inFlight.add('stream', '1-0', 200);
+    expect(inFlight.add('stream', '1-0', 100)).toBeUndefined(); // held already: not held twice
     expect(inFlight.size).toBe(2);
     expect(inFlight.has('lane', '1-0')).toBe(true);
     expect(inFlight.has('lane', '2-0')).toBe(false);
-    expect(inFlight.startedBefore(250)).toEqual([{ readKey: 'stream', id: '1-0', startedAt: 200 }]);
+    expect(inFlight.renewableBefore(250).map(({ readKey, id, since }) => [readKey, id, since])).toEqual([
+      ['stream', '1-0', 200],
+    ]);
+    (inFlight.get('stream', '1-0') as { renew: boolean }).renew = false;
+    expect(inFlight.renewableBefore(250)).toEqual([]);
     inFlight.delete('lane', '1-0');
     inFlight.delete('lane', '1-0');
     expect(inFlight.size).toBe(1);

@@ -1,18 +1,38 @@
+/** One entry this process holds: read into its PEL and not finished yet (waiting for a handler slot, or running). */
+export interface HeldEntry {
+  /** The stream or retry lane it was read from. */
+  readonly readKey: string;
+  readonly id: string;
+  /** When this process took it (epoch ms). */
+  readonly since: number;
+  /**
+   * False once its lease must no longer be renewed: its delivery was settled while the handler still runs (a
+   * handler timeout), another consumer took it, or it was deleted from the stream.
+   */
+  renew: boolean;
+  /** Set when a lease renewal found the entry gone from this consumer (another consumer took it, or it was deleted). */
+  lost?: 'taken' | 'deleted' | 'gone';
+  /** Aborted when the transport gives up on the handler (timeout, lost lease, shutdown deadline). */
+  readonly abort: AbortController;
+}
+
 /**
- * Counts entries being handled and bounds them: the read loop waits for a free slot before it reads more,
- * so a slow handler applies back-pressure instead of filling memory.
+ * The entries this process holds, and the bound on them: the read loop waits for a free slot before it reads more,
+ * so a slow handler applies back-pressure instead of filling memory. An entry keeps its slot from the read until its
+ * handler has settled — also when the transport settled its delivery earlier (a handler timeout) — so handlers that
+ * outlive their delivery never pile up past the limit.
  */
 export class InFlight {
-  /** Read key (stream or lane) → entry id → when its handling started (epoch ms). */
-  private readonly byKey = new Map<string, Map<string, number>>();
+  /** Read key (stream or lane) → entry id → the held entry. */
+  private readonly byKey = new Map<string, Map<string, HeldEntry>>();
   private count = 0;
   private slotWaiters: Array<{ wanted: number; wake: () => void }> = [];
   private idleWaiters: Array<() => void> = [];
 
-  /** @param limit How many entries may be handled at once. */
+  /** @param limit How many entries may be held at once. */
   constructor(readonly limit: number) {}
 
-  /** Entries being handled now. */
+  /** Entries held now. */
   get size(): number {
     return this.count;
   }
@@ -26,29 +46,43 @@ export class InFlight {
     return this.byKey.get(readKey)?.has(id) === true;
   }
 
-  add(readKey: string, id: string, startedAt = Date.now()): void {
+  /** The held entry, if this process holds it. */
+  get(readKey: string, id: string): HeldEntry | undefined {
+    return this.byKey.get(readKey)?.get(id);
+  }
+
+  /** Holds an entry; returns undefined (and holds nothing new) when it is held already. */
+  add(readKey: string, id: string, since = Date.now()): HeldEntry | undefined {
     let ids = this.byKey.get(readKey);
     if (!ids) {
       ids = new Map();
       this.byKey.set(readKey, ids);
     }
-    if (!ids.has(id)) {
-      this.count++;
+    if (ids.has(id)) {
+      return undefined;
     }
-    ids.set(id, startedAt);
+    const entry: HeldEntry = { readKey, id, since, renew: true, abort: new AbortController() };
+    ids.set(id, entry);
+    this.count++;
+    return entry;
   }
 
-  /** Entries being handled since before `since` (epoch ms), for lease renewal. */
-  startedBefore(since: number): InFlightEntry[] {
-    const entries: InFlightEntry[] = [];
-    for (const [readKey, ids] of this.byKey) {
-      for (const [id, startedAt] of ids) {
-        if (startedAt < since) {
-          entries.push({ readKey, id, startedAt });
+  /** Held entries whose leases are due (held since before `since`, epoch ms, and still to be renewed). */
+  renewableBefore(since: number): HeldEntry[] {
+    const entries: HeldEntry[] = [];
+    for (const ids of this.byKey.values()) {
+      for (const entry of ids.values()) {
+        if (entry.renew && entry.since < since) {
+          entries.push(entry);
         }
       }
     }
     return entries;
+  }
+
+  /** Every held entry (to abort them all). */
+  all(): HeldEntry[] {
+    return [...this.byKey.values()].flatMap((ids) => [...ids.values()]);
   }
 
   delete(readKey: string, id: string): void {
@@ -101,7 +135,7 @@ export class InFlight {
     waiters.forEach((waiter) => waiter.wake());
   }
 
-  /** Resolves true when nothing is in flight, or false when `timeoutMs` passes first. */
+  /** Resolves true when nothing is held, or false when `timeoutMs` passes first. */
   waitForIdle(timeoutMs: number): Promise<boolean> {
     if (this.count === 0) {
       return Promise.resolve(true);
@@ -118,12 +152,4 @@ export class InFlight {
       this.idleWaiters.push(onIdle);
     });
   }
-}
-
-/** One entry being handled. */
-export interface InFlightEntry {
-  /** The stream or retry lane it was read from. */
-  readKey: string;
-  id: string;
-  startedAt: number;
 }

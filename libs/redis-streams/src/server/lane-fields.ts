@@ -1,4 +1,5 @@
 import { RawEntry } from '../redis/stream-replies';
+import type { HeldEntry } from './in-flight';
 
 /** Fields the transport adds to an entry it puts in a retry lane (never shown to handlers). */
 export const LANE_FIELDS = {
@@ -30,6 +31,8 @@ export interface Delivery {
   firstFailure: string | undefined;
   /** The dead-letter record it was redriven from, if an operator redrove it. */
   redrivenFrom?: string;
+  /** Its slot in this process (lease renewal, abort signal). */
+  held: HeldEntry;
 }
 
 /** Splits a lane entry into the original fields and the bookkeeping, and counts its deliveries. */
@@ -39,6 +42,7 @@ export function toDelivery(
   lane: boolean,
   entry: RawEntry,
   deliveryCount: number,
+  held: HeldEntry,
 ): Delivery {
   if (!lane || entry.fields === null) {
     return {
@@ -50,6 +54,7 @@ export function toDelivery(
       fields: entry.fields,
       deliveryCount,
       firstFailure: undefined,
+      held,
     };
   }
   const fields: Buffer[] = [];
@@ -72,5 +77,6 @@ export function toDelivery(
     deliveryCount: Number(meta.get(LANE_FIELDS.deliveries) ?? 0) + deliveryCount,
     firstFailure: meta.get(LANE_FIELDS.firstFailure) || undefined,
     redrivenFrom: meta.get(LANE_FIELDS.redrivenFrom),
+    held,
   };
 }

@@ -4,7 +4,6 @@ import { describeError } from '../errors/describe-error';
 import { RedisScripts } from '../lua/scripts';
 import { StreamKeys } from '../redis/stream-keys';
 import { traceLogSuffix, traceparentOfFields } from '../tracing/trace-headers';
-import { DEFAULT_SERVER_OPTIONS } from '../options/server-options';
 import { AckBatcher } from './ack-batcher';
 import { cappedOriginal } from './dead-letter-fields';
 import { Delivery, LANE_FIELDS } from './lane-fields';
@@ -31,10 +30,12 @@ export interface OutcomesDeps {
   consumer: string;
   /** Cap on each original field value copied into a dead-letter entry (bytes). */
   maxFieldBytes: number;
-  /** Most original field pairs copied into a dead-letter entry. Default: the server's default `maxFields`. */
-  maxFields?: number;
-  /** Most original bytes copied into a dead-letter entry. Default: the server's default `maxEntryBytes`. */
-  maxEntryBytes?: number;
+  /** Most original field pairs copied into a dead-letter entry (the server's `maxFields`). */
+  maxFields: number;
+  /** Most original bytes copied into a dead-letter entry (the server's `maxEntryBytes`). */
+  maxEntryBytes: number;
+  /** False (or a promise of false) once this process may no longer settle entries (it lost its consumer name). */
+  mayWrite(): boolean | Promise<boolean>;
   counters: OutcomeCounters;
   events: EventEmitter;
   logger: LoggerService;
@@ -59,9 +60,30 @@ export class Outcomes {
     this.deps.acks.add(delivery.readKey, delivery.id);
   }
 
+  /** False when this process lost its consumer name (or cannot confirm it now): the entry then stays pending. */
+  private async mayWrite(delivery: Delivery, what: string): Promise<boolean> {
+    try {
+      const answer = this.deps.mayWrite();
+      if (answer === true || (await answer)) {
+        return true;
+      }
+      this.deps.logger.warn(
+        `${delivery.stream} ${delivery.originalId}: ${what}: this process lost its consumer name`,
+      );
+    } catch (error) {
+      this.deps.logger.warn(
+        `${delivery.stream} ${delivery.originalId}: ${what}, stays pending: consumer name not confirmed: ${describeError(error)}`,
+      );
+    }
+    return false;
+  }
+
   /** Schedules the next delivery in `delayMs`, for this group only (`pattern` only labels the `retried` event). */
   async retry(delivery: Delivery, delayMs: number, pattern?: string): Promise<void> {
     const { deps } = this;
+    if (!(await this.mayWrite(delivery, 'retry not scheduled'))) {
+      return;
+    }
     const member = JSON.stringify([
       ...(delivery.fields ?? []).map((field) => field.toString()),
       LANE_FIELDS.originalId,
@@ -106,12 +128,15 @@ export class Outcomes {
   /** Moves the entry to the dead-letter stream with its envelope. */
   async deadLetter(delivery: Delivery, cause: DeadLetterCause): Promise<void> {
     const { deps } = this;
+    if (!(await this.mayWrite(delivery, 'not dead-lettered'))) {
+      return;
+    }
     const now = new Date().toISOString();
     const fields: Array<string | Buffer> = [
       ...cappedOriginal(delivery.fields, {
         maxFieldBytes: deps.maxFieldBytes,
-        maxFields: deps.maxFields ?? DEFAULT_SERVER_OPTIONS.maxFields,
-        maxBytes: deps.maxEntryBytes ?? DEFAULT_SERVER_OPTIONS.maxEntryBytes,
+        maxFields: deps.maxFields,
+        maxBytes: deps.maxEntryBytes,
       }),
       'dlq_stream',
       delivery.stream,

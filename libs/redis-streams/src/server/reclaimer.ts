@@ -1,14 +1,14 @@
 import { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { describeError } from '../errors/describe-error';
-import { deliveryCounts } from '../redis/delivery-counts';
-import { RawEntry, parseReadReply } from '../redis/stream-replies';
+import { RedisScripts } from '../lua/scripts';
+import { RawEntry } from '../redis/stream-replies';
 import { InFlight } from './in-flight';
+import { Mutex } from './mutex';
 import { Periodic } from './periodic';
 
 /** What the reclaimer needs. */
 export interface ReclaimerDeps {
-  commands: Redis;
+  scripts: RedisScripts;
   readKeys: readonly string[];
   group: string;
   consumer: string;
@@ -18,9 +18,14 @@ export interface ReclaimerDeps {
   inFlight: InFlight;
   logger: LoggerService;
   isSettling(key: string, id: string): boolean;
-  onEntries(key: string, entries: RawEntry[], deliveries: Map<string, number>): void;
+  /** Entries taken over, each with its delivery count as Redis counted it. */
+  onEntries(key: string, entries: RawEntry[]): void;
   /** Counts entries taken over, and ids deleted from the stream while pending. */
   onReclaimed(taken: number, deleted: number): void;
+  /** Resolves false when this process must not take entries (it lost its consumer name). */
+  mayTake(): boolean | Promise<boolean>;
+  /** Held during a pass, so the read loop's PEL walk never claims the same entries at the same time. */
+  pelLock: Mutex;
 }
 
 /** Pages of XAUTOCLAIM per key and run, so one run stays short. */
@@ -48,14 +53,16 @@ export class Reclaimer {
   }
 
   /** One pass over every key (also callable directly, e.g. at start). */
-  async run(): Promise<void> {
-    for (const key of this.deps.readKeys) {
-      try {
-        await this.reclaim(key);
-      } catch (error) {
-        this.deps.logger.warn(`reclaim on ${key} failed, will try again: ${describeError(error)}`);
+  run(): Promise<void> {
+    return this.deps.pelLock.run(async () => {
+      for (const key of this.deps.readKeys) {
+        try {
+          await this.reclaim(key);
+        } catch (error) {
+          this.deps.logger.warn(`reclaim on ${key} failed, will try again: ${describeError(error)}`);
+        }
       }
-    }
+    });
   }
 
   private async reclaim(key: string): Promise<void> {
@@ -63,38 +70,31 @@ export class Reclaimer {
     let cursor = '0-0';
     for (let page = 0; page < MAX_PAGES; page++) {
       const free = deps.inFlight.free();
-      if (free === 0) {
+      if (free === 0 || !(await deps.mayTake())) {
         return;
       }
-      const reply = (await deps.commands.callBuffer(
-        'XAUTOCLAIM',
+      const reply = await deps.scripts.reclaimIdle(
         key,
         deps.group,
         deps.consumer,
         deps.minIdleMs,
         cursor,
-        'COUNT',
         Math.min(free, deps.batchSize),
-      )) as [Buffer, unknown, Buffer[] | undefined];
-      cursor = reply[0].toString();
-      const claimed = parseReadReply([key, reply[1]])[0]?.entries ?? [];
-      const deleted = reply[2]?.length ?? 0;
+      );
+      cursor = reply.cursor;
+      const deleted = reply.deleted.length;
       if (deleted > 0) {
         deps.logger.warn(
           `${key}: ${deleted} pending entr${deleted === 1 ? 'y was' : 'ies were'} deleted from the stream`,
         );
       }
-      const fresh = claimed.filter((entry) => !deps.isSettling(key, entry.id));
+      const fresh = reply.entries.filter((entry) => !deps.isSettling(key, entry.id));
       deps.onReclaimed(fresh.length, deleted);
       if (fresh.length > 0) {
         deps.logger.log(
           `${key}: took over ${fresh.length} entr${fresh.length === 1 ? 'y' : 'ies'} idle > ${deps.minIdleMs} ms`,
         );
-        deps.onEntries(
-          key,
-          fresh,
-          await deliveryCounts(deps.commands, key, deps.group, deps.consumer, fresh),
-        );
+        deps.onEntries(key, fresh);
       }
       if (cursor === '0-0') {
         return;

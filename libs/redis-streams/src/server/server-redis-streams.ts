@@ -14,8 +14,9 @@ import {
 } from '../options/server-options';
 import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
+import { StreamKeys } from '../redis/stream-keys';
 import { StreamRouter } from '../routing/stream-router';
-import { ConsumerLease } from './consumer-lease';
+import { ConsumerLease, ConsumerNameLostError } from './consumer-lease';
 import { ConsumerPipeline } from './consumer-pipeline';
 import { ReadLoopHealth, Watchdog } from './watchdog';
 import { DispatchCounters } from './entry-dispatcher';
@@ -56,6 +57,8 @@ export class ServerRedisStreams
     reclaimed: 0,
     leasesLost: 0,
     handedOver: 0,
+    lateResults: 0,
+    consumerNameLost: 0,
   };
   private table: HandlerTable | undefined;
   private pipeline: ConsumerPipeline | undefined;
@@ -94,9 +97,19 @@ export class ServerRedisStreams
     return this.closing;
   }
 
-  /** Subscribes to a server event (see {@link RedisStreamsServerEvents}). */
+  /**
+   * Subscribes to a server event (see {@link RedisStreamsServerEvents}). A listener that throws is logged and
+   * otherwise ignored: it never skips an acknowledgement or stops the read loop.
+   */
   on<K extends keyof RedisStreamsServerEvents>(event: K, callback: RedisStreamsServerEvents[K]): this {
-    this.events.on(event, callback);
+    const listener = callback as (...args: unknown[]) => void;
+    this.events.on(event, (...args: unknown[]) => {
+      try {
+        listener(...args);
+      } catch (error) {
+        this.logger.error(`a listener of "${event}" threw: ${describeError(error)}`);
+      }
+    });
     return this;
   }
 
@@ -115,18 +128,27 @@ export class ServerRedisStreams
 
   /**
    * Liveness and readiness of this server: `live` while its watchdog ticks (a Redis outage does not make a process
-   * unhealthy), `ready` while Redis answered its read loop within `blockMs + stallMs`.
+   * unhealthy), `ready` while Redis answered on its read connection within `blockMs + stallMs` (a read, or the
+   * watchdog's probe while every slot is busy) and the process still holds its consumer name (`consumerNameLost`:
+   * another process took the name while this one stalled; this server then stopped consuming for good).
    */
-  health(): ReadLoopHealth & { status: RedisStreamsStatus | undefined; group: string; consumer: string } {
+  health(): ReadLoopHealth & {
+    status: RedisStreamsStatus | undefined;
+    group: string;
+    consumer: string;
+    consumerNameLost: boolean;
+  } {
     const loop = this.watchdog?.health() ?? {
       live: false,
       ready: false,
       lastReplyMsAgo: -1,
       lastTickMsAgo: -1,
     };
+    const consumerNameLost = this.consumerLease?.lost === true;
     return {
       ...loop,
-      ready: loop.ready && this.lastStatus === 'connected',
+      ready: loop.ready && this.lastStatus === 'connected' && !consumerNameLost,
+      consumerNameLost,
       status: this.lastStatus,
       group: this.options.group,
       consumer: this.options.consumer,
@@ -135,7 +157,12 @@ export class ServerRedisStreams
 
   /** Counters since start. */
   getStats(): RedisStreamsServerStats {
-    return { ...this.counters, inFlight: this.inFlight.size, pendingAcks: this.pipeline?.pendingAcks ?? 0 };
+    return {
+      ...this.counters,
+      inFlight: this.inFlight.size,
+      running: this.pipeline?.running ?? 0,
+      pendingAcks: this.pipeline?.pendingAcks ?? 0,
+    };
   }
 
   /**
@@ -196,10 +223,11 @@ export class ServerRedisStreams
     }
     this.consumerLease = new ConsumerLease(
       this.commands,
-      options.group,
+      StreamKeys.consumerLease(options.group, options.consumer),
       options.consumer,
       options.consumerLeaseMs,
       this.logger,
+      (error) => void this.fence(error),
     );
     try {
       await this.consumerLease.acquire();
@@ -207,9 +235,24 @@ export class ServerRedisStreams
       await this.closeConnections();
       throw error;
     }
+    try {
+      await this.startConsuming(table);
+    } catch (error) {
+      // Nothing may outlive a failed start: the name's lease, its renewal timer, the connections.
+      await this.consumerLease.release();
+      await this.closeConnections();
+      throw error;
+    }
+  }
+
+  private async startConsuming(table: HandlerTable): Promise<void> {
+    const { options } = this;
+    const commands = this.commands as Redis;
+    const blocking = this.blocking as Redis;
+    const lease = this.consumerLease as ConsumerLease;
     const lanes = table.readKeys().filter((key) => table.readKey(key).lane);
-    await ensureGroups(this.commands, table.streams(), options.group, options.startId);
-    await ensureGroups(this.commands, lanes, options.group, '0');
+    await ensureGroups(commands, table.streams(), options.group, options.startId);
+    await ensureGroups(commands, lanes, options.group, '0');
     this.setStatus('connected');
     if (table.streams().length === 0) {
       this.logger.warn(`group ${options.group}: no event handlers bound to this server, nothing to read`);
@@ -218,15 +261,16 @@ export class ServerRedisStreams
     this.logger.log(
       `group ${options.group}, consumer ${options.consumer}: reading ${table.streams().join(', ')} on ${redactUrl(options.url)}`,
     );
-    this.pipeline = new ConsumerPipeline({
-      commands: this.commands,
-      blocking: this.blocking,
+    const pipeline = new ConsumerPipeline({
+      commands,
+      blocking,
       table,
       options,
       inFlight: this.inFlight,
       counters: this.counters,
       events: this.events,
       logger: this.logger,
+      lease,
       runHandler: (pattern, packet, context) => this.handleEvent(pattern, packet, context),
       onHealth: (connected) => {
         if (connected) {
@@ -235,15 +279,25 @@ export class ServerRedisStreams
         this.setStatus(connected ? 'connected' : 'reconnecting');
       },
     });
-    this.pipeline.start();
+    this.pipeline = pipeline;
+    pipeline.start();
     this.watchdog = new Watchdog(
-      this.blocking,
+      blocking,
+      () => pipeline.reading,
       options.blockMs,
       options.stallMs,
       Math.max(50, Math.min(1000, Math.floor(options.stallMs / 3))),
       this.logger,
     );
     this.watchdog.start();
+  }
+
+  /** The consumer name was taken by another process while this one stalled: stop consuming, say so everywhere. */
+  private async fence(error: ConsumerNameLostError): Promise<void> {
+    this.counters.consumerNameLost = 1;
+    this.logger.error(error.message);
+    this.events.emit('error', error);
+    await this.pipeline?.fence(error);
   }
 
   private connect(role: string, overrides: Parameters<typeof createRedisConnection>[1]): Redis {

@@ -97,12 +97,18 @@ export interface RedisStreamsServerStats {
   deletedWhilePending: number;
   /** Entries taken over from idle consumers (XAUTOCLAIM). */
   reclaimed: number;
-  /** Running entries another consumer took over while this one still worked on them (its result then counts twice). */
+  /** Entries held here that another consumer took over while this one still worked on them (each counted once). */
   leasesLost: number;
+  /** Handlers that ended after their `handlerTimeoutMs` had settled the delivery (their result was ignored). */
+  lateResults: number;
+  /** 1 once another process took this consumer's name while it stalled: it then stopped consuming for good. */
+  consumerNameLost: number;
   /** Unfinished entries made claimable for peers at shutdown. */
   handedOver: number;
-  /** Handlers running now. */
+  /** Entries held now: read and not yet settled (waiting for a handler slot, or running). */
   inFlight: number;
+  /** Handlers running now (never more than `concurrency`; a timed-out handler counts until it ends). */
+  running: number;
   /** Successful entries waiting for their XACK. */
   pendingAcks: number;
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_DELIVERY_POLICY } from '../options/delivery-policy';
+import { HeldEntry, InFlight } from './in-flight';
 import { Delivery } from './lane-fields';
 import { Outcomes } from './outcomes';
 import { Settlement } from './settlement';
@@ -13,6 +14,7 @@ describe('Settlement', () => {
     fields: [],
     deliveryCount: 1,
     firstFailure: undefined,
+    held: new InFlight(1).add('s', '1-0') as HeldEntry,
   };
   const calls: string[] = [];
   const outcomes = {

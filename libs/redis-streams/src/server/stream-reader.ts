@@ -1,12 +1,16 @@
 import { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { describeError, redisErrorCode } from '../errors/describe-error';
-import { deliveryCounts } from '../redis/delivery-counts';
-import { RawEntry, StreamBatch, parseReadReply } from '../redis/stream-replies';
+import { RedisScripts } from '../lua/scripts';
+import { RawEntry, StreamBatch, parsePendingReply, parseReadReply } from '../redis/stream-replies';
 import { InFlight } from './in-flight';
+import { Mutex } from './mutex';
 
 /** How long a read waits, once a slot is free, for more slots to free up (so it can ask for more entries at once). */
 const GATHER_MS = 2;
+
+/** While some keys have a backlog, how often the others are read too (ms). */
+const OTHERS_EVERY_MS = 100;
 
 /** What the reader needs from the server around it. */
 export interface StreamReaderDeps {
@@ -14,6 +18,7 @@ export interface StreamReaderDeps {
   blocking: Redis;
   /** Shared command connection (XPENDING, CLIENT UNBLOCK, XGROUP CREATE). */
   commands: Redis;
+  scripts: RedisScripts;
   streams: readonly string[];
   group: string;
   consumer: string;
@@ -22,10 +27,16 @@ export interface StreamReaderDeps {
   maxReconnectDelayMs: number;
   inFlight: InFlight;
   logger: LoggerService;
-  /** True while an entry is being handled or waits for its XACK: a PEL re-read must not start it again. */
+  /** True while an entry is held here or waits for its XACK: a PEL re-read must not touch it. */
   isSettling(stream: string, id: string): boolean;
-  /** Entries to handle; `deliveries` is known for PEL re-reads (new entries are on their first delivery). */
-  onEntries(stream: string, entries: RawEntry[], deliveries?: Map<string, number>): void;
+  /** Entries to handle; PEL re-reads carry their delivery counts (new entries are on their first delivery). */
+  onEntries(stream: string, entries: RawEntry[]): void;
+  /** Entries deleted from the stream while pending, found by a PEL re-read (now out of the PEL). */
+  onDeleted(stream: string, ids: string[]): void;
+  /** Resolves false when this process must not take entries (it lost its consumer name). */
+  mayTake(): boolean | Promise<boolean>;
+  /** Held while walking the PEL, so the reclaimer never claims the same entries at the same time. */
+  pelLock: Mutex;
   /** Before re-reading the PEL: acknowledge what is already done, so it is not re-read. */
   beforePelRead(): Promise<void>;
   /** (Re)creates missing groups (NOGROUP: stream deleted or Redis restarted empty) from id 0. */
@@ -35,9 +46,12 @@ export interface StreamReaderDeps {
 }
 
 /**
- * The read loop. On start and after every reconnect or failed read it first re-reads this consumer's own PEL
- * (id `0` onwards): a lost XREADGROUP reply leaves entries there that `>` never returns. Then it reads new entries
- * with `>`, never asking for more than the free in-flight slots.
+ * The read loop. On start and after every reconnect or failed read it first walks this consumer's own PEL: a lost
+ * XREADGROUP reply leaves entries there that `>` never returns. The walk lists the PEL (XPENDING) and re-claims only
+ * entries this process does not hold or acknowledge (claim-own-pending), so an entry running here is never touched
+ * and every delivery count is read, not guessed. Then it reads new entries with `>`: COUNT applies per key, so it
+ * asks each key for its share of the free slots (at least one), and one read takes at most
+ * `max(free slots, keys read)` entries.
  */
 export class StreamReader {
   private stopping = false;
@@ -46,6 +60,11 @@ export class StreamReader {
   private failures = 0;
   private clientId: number | undefined;
   private running: Promise<void> | undefined;
+  private readsOutstanding = 0;
+  /** Keys whose last read returned all it asked for. */
+  private readonly backlogged = new Set<string>();
+  /** When the keys without a backlog were last read. */
+  private othersReadAt = 0;
   private wake: (() => void) | undefined;
   private readonly onReady = (): void => {
     this.pelReadNeeded = true;
@@ -53,6 +72,11 @@ export class StreamReader {
   };
 
   constructor(private readonly deps: StreamReaderDeps) {}
+
+  /** True while a read is on the blocking connection (the watchdog then waits for its reply instead of probing). */
+  get reading(): boolean {
+    return this.readsOutstanding > 0;
+  }
 
   /** Starts the loop; resolves when it ends (after {@link stop}). */
   start(): Promise<void> {
@@ -99,13 +123,11 @@ export class StreamReader {
         if (this.stopping) {
           break;
         }
-        const batches = await this.read(
-          deps.streams,
-          deps.streams.map(() => '>'),
-          deps.blockMs,
-        );
-        for (const batch of batches) {
-          deps.onEntries(batch.stream, batch.entries);
+        const batches = await this.readNew();
+        if (batches.length > 0 && (await deps.mayTake())) {
+          for (const batch of batches) {
+            deps.onEntries(batch.stream, batch.entries);
+          }
         }
       } catch (error) {
         if (this.stopping) {
@@ -119,27 +141,40 @@ export class StreamReader {
   private async readOwnPel(): Promise<void> {
     const { deps } = this;
     await deps.beforePelRead();
-    for (const stream of deps.streams) {
-      let cursor = '0';
-      while (!this.stopping) {
-        await this.roomToRead();
-        if (this.stopping) {
-          return;
-        }
-        const entries = (await this.read([stream], [cursor]))[0]?.entries ?? [];
-        if (entries.length === 0) {
-          break;
-        }
-        cursor = entries[entries.length - 1].id;
-        const fresh = entries.filter((entry) => !deps.isSettling(stream, entry.id));
-        if (fresh.length > 0) {
-          deps.onEntries(
-            stream,
-            fresh,
-            await deliveryCounts(deps.commands, stream, deps.group, deps.consumer, fresh),
-          );
-        }
+    await deps.pelLock.run(async () => {
+      for (const stream of deps.streams) {
+        await this.walkPel(stream);
       }
+    });
+  }
+
+  /** Re-claims, page by page, the entries of this consumer's PEL on `stream` that this process does not hold. */
+  private async walkPel(stream: string): Promise<void> {
+    const { deps } = this;
+    let start = '-';
+    while (!this.stopping) {
+      await this.roomToRead();
+      if (this.stopping || !(await deps.mayTake())) {
+        return;
+      }
+      const count = Math.max(1, Math.min(deps.batchSize, deps.inFlight.free()));
+      const rows = parsePendingReply(
+        await deps.commands.call('XPENDING', stream, deps.group, start, '+', String(count), deps.consumer),
+      );
+      if (rows.length === 0) {
+        return;
+      }
+      start = `(${rows[rows.length - 1].id}`;
+      const ids = rows.map((row) => row.id).filter((id) => !deps.isSettling(stream, id));
+      if (ids.length === 0) {
+        continue;
+      }
+      const { entries, deleted } = await deps.scripts.claimOwnPending(stream, deps.group, deps.consumer, ids);
+      if (deleted.length > 0) {
+        deps.onDeleted(stream, deleted);
+      }
+      deps.onEntries(stream, entries);
+      this.succeeded();
     }
   }
 
@@ -159,22 +194,76 @@ export class StreamReader {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
-  /** One XREADGROUP for at most the free in-flight slots; `blockMs` only for `>` reads. */
-  private async read(streams: readonly string[], ids: string[], blockMs?: number): Promise<StreamBatch[]> {
+  /**
+   * Reads new entries (`>`) for at most the free slots (and `batchSize`) in all — COUNT applies per key, so each key
+   * is asked for its share. While some key has a backlog (its last read filled what was asked), non-blocking reads go
+   * to the backlogged keys only (one XREADGROUP each, sharing the free slots), and every {@link OTHERS_EVERY_MS} also
+   * one XREADGROUP asking each other key for one entry, so a due retry is never starved by a backlog. Otherwise, or
+   * when those find nothing, one blocking XREADGROUP over every key asks each for an equal share. With fewer free
+   * slots than keys each key is asked for one: a read then takes at most one entry per key.
+   */
+  private async readNew(): Promise<StreamBatch[]> {
     const { deps } = this;
-    const block = blockMs === undefined ? [] : ['BLOCK', blockMs];
-    const reply = await deps.blocking.callBuffer(
-      'XREADGROUP',
-      'GROUP',
-      deps.group,
-      deps.consumer,
-      'COUNT',
-      Math.max(1, Math.min(deps.batchSize, deps.inFlight.free())),
-      ...block,
-      'STREAMS',
-      ...streams,
-      ...ids,
-    );
+    const keys = deps.streams;
+    const free = Math.min(deps.batchSize, deps.inFlight.free());
+    if (this.backlogged.size > 0 && free >= keys.length) {
+      const others = keys.filter((key) => !this.backlogged.has(key));
+      const withOthers = others.length > 0 && Date.now() - this.othersReadAt >= OTHERS_EVERY_MS;
+      const share = Math.floor((free - (withOthers ? others.length : 0)) / this.backlogged.size);
+      const asked = new Map<string, number>();
+      const reads = [...this.backlogged].map((key) => {
+        asked.set(key, share);
+        return this.read([key], share);
+      });
+      if (withOthers) {
+        this.othersReadAt = Date.now();
+        others.forEach((key) => asked.set(key, 1));
+        reads.push(this.read(others, 1));
+      }
+      const batches = (await Promise.all(reads)).flat();
+      this.noteBacklogs(asked, batches);
+      if (batches.length > 0) {
+        return batches;
+      }
+    }
+    const share = Math.max(1, Math.floor(free / keys.length));
+    this.othersReadAt = Date.now();
+    const batches = await this.read(keys, share, deps.blockMs);
+    this.noteBacklogs(new Map(keys.map((key) => [key, share])), batches);
+    return batches;
+  }
+
+  /** Remembers which keys filled what they were asked for: they likely hold more. */
+  private noteBacklogs(asked: ReadonlyMap<string, number>, batches: StreamBatch[]): void {
+    this.backlogged.clear();
+    for (const batch of batches) {
+      if (batch.entries.length >= (asked.get(batch.stream) ?? Infinity)) {
+        this.backlogged.add(batch.stream);
+      }
+    }
+  }
+
+  /** One XREADGROUP `>` on the blocking connection (blocking only when `blockMs` is given). */
+  private async read(keys: readonly string[], count: number, blockMs?: number): Promise<StreamBatch[]> {
+    const { deps } = this;
+    this.readsOutstanding++;
+    let reply: unknown;
+    try {
+      reply = await deps.blocking.callBuffer(
+        'XREADGROUP',
+        'GROUP',
+        deps.group,
+        deps.consumer,
+        'COUNT',
+        count,
+        ...(blockMs === undefined ? [] : ['BLOCK', blockMs]),
+        'STREAMS',
+        ...keys,
+        ...keys.map(() => '>'),
+      );
+    } finally {
+      this.readsOutstanding--;
+    }
     this.succeeded();
     return parseReadReply(reply);
   }

@@ -1,32 +1,38 @@
 import { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { describeError } from '../errors/describe-error';
 import { Periodic } from './periodic';
 
 /** A server's health as its watchdog sees it. */
 export interface ReadLoopHealth {
   /** The watchdog ticked recently: the process and its event loop are alive (liveness). */
   live: boolean;
-  /** Redis answered the read loop recently (readiness). */
+  /** Redis answered on the read connection recently (readiness). */
   ready: boolean;
-  /** Milliseconds since Redis last answered the read loop. */
+  /** Milliseconds since Redis last answered on the read connection (a read or a probe). */
   lastReplyMsAgo: number;
   /** Milliseconds since the watchdog last ticked. */
   lastTickMsAgo: number;
 }
 
 /**
- * Watches the read loop. A blocked XREADGROUP returns at least every `blockMs`; on a silent network (packets
- * dropped, no RST) it never returns and ioredis never notices. When no reply came for `blockMs + stallMs`, the
- * server is not ready and the blocking connection is cut and reopened (the loop then re-reads its PEL).
+ * Watches the read connection. A blocked XREADGROUP returns at least every `blockMs`; on a silent network (packets
+ * dropped, no RST) it never returns and ioredis never notices. When no read is outstanding — every slot is busy with
+ * handlers, which is health, not silence — the watchdog probes the connection itself with a PING every `blockMs`.
+ * When neither a read nor a probe got an answer for `blockMs + stallMs`, the server is not ready and the connection
+ * is cut and reopened (the read loop then walks its PEL, without touching entries it holds).
  */
 export class Watchdog {
   private lastReplyAt = Date.now();
   private lastTickAt = Date.now();
   private lastKickAt = 0;
+  private probing = false;
   private readonly periodic: Periodic;
 
   constructor(
     private readonly blocking: Redis,
+    /** True while a read is outstanding on the connection (its reply, at least every blockMs, proves it alive). */
+    private readonly reading: () => boolean,
     private readonly blockMs: number,
     private readonly stallMs: number,
     private readonly intervalMs: number,
@@ -45,7 +51,7 @@ export class Watchdog {
     return this.periodic.stop();
   }
 
-  /** The read loop got a reply from Redis. */
+  /** Redis answered on the read connection. */
   replied(): void {
     this.lastReplyAt = Date.now();
   }
@@ -66,11 +72,30 @@ export class Watchdog {
     const now = Date.now();
     this.lastTickAt = now;
     const silentFor = now - this.lastReplyAt;
+    if (!this.reading() && !this.probing && silentFor >= this.blockMs && this.blocking.status === 'ready') {
+      this.probe();
+    }
     if (silentFor >= this.blockMs + this.stallMs && now - this.lastKickAt >= this.blockMs + this.stallMs) {
       this.lastKickAt = now;
       this.logger.warn(`no reply from Redis for ${silentFor} ms on the read connection; reconnecting it`);
       this.blocking.disconnect(true);
     }
     return Promise.resolve();
+  }
+
+  /** PING on the read connection; its answer counts as a reply. Sent only while no read is outstanding. */
+  private probe(): void {
+    this.probing = true;
+    this.blocking
+      .ping()
+      .then(
+        () => this.replied(),
+        (error: unknown) => {
+          this.logger.debug?.(`read connection probe failed: ${describeError(error)}`);
+        },
+      )
+      .finally(() => {
+        this.probing = false;
+      });
   }
 }
