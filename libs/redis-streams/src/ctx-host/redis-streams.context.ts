@@ -21,8 +21,13 @@ export type RedisStreamsContextArgs = [
   eventId: string | undefined,
   timestamp: string | undefined,
   control?: DeliveryControl,
-  abortSignal?: AbortSignal,
+  abortSignal?: AbortSignalSource,
 ];
+
+/** Gives a delivery's abort signal, made when first asked for. */
+export interface AbortSignalSource {
+  readonly signal: AbortSignal;
+}
 
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -99,7 +104,7 @@ export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs>
    * A handler that ignores it keeps its concurrency slot until it ends, and its late result is ignored.
    */
   getAbortSignal(): AbortSignal {
-    return this.args[11] ?? NEVER_ABORTED;
+    return this.args[11]?.signal ?? NEVER_ABORTED;
   }
 
   /**

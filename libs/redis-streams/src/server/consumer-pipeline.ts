@@ -252,7 +252,7 @@ export class ConsumerPipeline {
   private abortAll(reason: Error): void {
     for (const held of this.deps.inFlight.all()) {
       held.renew = false;
-      held.abort.abort(reason);
+      held.abort(reason);
     }
   }
 }

@@ -156,7 +156,7 @@ export class EntryDispatcher {
       decoded.eventId,
       decoded.timestamp,
       settlement,
-      delivery.held.abort.signal,
+      delivery.held,
     ]);
     const startedAt = performance.now();
     const { result, settled } = this.run(bound, decoded, delivery, context);
@@ -232,7 +232,7 @@ export class EntryDispatcher {
       timer = setTimeout(() => {
         timedOut = true;
         const error = new HandlerTimeoutError(timeoutMs);
-        delivery.held.abort.abort(error);
+        delivery.held.abort(error);
         reject(error);
       }, timeoutMs);
     });

@@ -1,19 +1,44 @@
+import type { AbortSignalSource } from '../ctx-host/redis-streams.context';
+
 /** One entry this process holds: read into its PEL and not finished yet (waiting for a handler slot, or running). */
-export interface HeldEntry {
-  /** The stream or retry lane it was read from. */
-  readonly readKey: string;
-  readonly id: string;
-  /** When this process took it (epoch ms). */
-  readonly since: number;
+export class HeldEntry implements AbortSignalSource {
   /**
    * False once its lease must no longer be renewed: its delivery was settled while the handler still runs (a
    * handler timeout), another consumer took it, or it was deleted from the stream.
    */
-  renew: boolean;
+  renew = true;
   /** Set when a lease renewal found the entry gone from this consumer (another consumer took it, or it was deleted). */
   lost?: 'taken' | 'deleted' | 'gone';
+  /** Created on first use: most handlers never ask for a signal, and an AbortController per entry is costly. */
+  private controller: AbortController | undefined;
+  private abortedWith: { reason: unknown } | undefined;
+
+  constructor(
+    /** The stream or retry lane it was read from. */
+    readonly readKey: string,
+    readonly id: string,
+    /** When this process took it (epoch ms). */
+    readonly since: number,
+  ) {}
+
   /** Aborted when the transport gives up on the handler (timeout, lost lease, shutdown deadline). */
-  readonly abort: AbortController;
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortedWith) {
+        this.controller.abort(this.abortedWith.reason);
+      }
+    }
+    return this.controller.signal;
+  }
+
+  /** Fires the signal (once). */
+  abort(reason: unknown): void {
+    if (!this.abortedWith) {
+      this.abortedWith = { reason };
+      this.controller?.abort(reason);
+    }
+  }
 }
 
 /**
@@ -61,7 +86,7 @@ export class InFlight {
     if (ids.has(id)) {
       return undefined;
     }
-    const entry: HeldEntry = { readKey, id, since, renew: true, abort: new AbortController() };
+    const entry = new HeldEntry(readKey, id, since);
     ids.set(id, entry);
     this.count++;
     return entry;

@@ -96,7 +96,7 @@ export class LeaseKeeper {
       if (held?.renew) {
         held.renew = false;
         held.lost = renewal;
-        held.abort.abort(new EntryLeaseLostError(renewal));
+        held.abort(new EntryLeaseLostError(renewal));
       } else if (held || !this.acks.stopRenewing(key, ids[i])) {
         return; // reported before
       }
