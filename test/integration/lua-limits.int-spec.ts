@@ -1,4 +1,4 @@
-import { StreamKeys } from '@app/redis-streams';
+import { StreamKeys, redriveDeadLetters } from '@app/redis-streams';
 import { RedisScripts } from '../../libs/redis-streams/src/lua/scripts';
 import { uniqueName } from '../support/names';
 import { eventController, startConsumer } from '../support/nest';
@@ -123,6 +123,11 @@ describe('entries and retries larger than Lua can unpack', () => {
     expect(notJsonRecord?.dlq_truncated).toBeUndefined();
     expect(await redis.xlen(StreamKeys.retryLane(first, 'g'))).toBe(0);
     expect(await redis.exists(StreamKeys.deadLetter(second))).toBe(0);
+    // An unpromotable record holds no original fields: a redrive refuses it instead of sending an empty event.
+    const redrive = await redriveDeadLetters(redis, first, { all: true, ratePerSecond: 0 });
+    expect(redrive.redriven).toEqual([]);
+    expect(redrive.skipped.map(({ why }) => why).sort()).toEqual(['truncated payload', 'unpromotable']);
+    expect(await redis.xlen(dlq)).toBe(2);
     await waitFor(
       async () => (await pendingCount(redis, second)) === 0,
       'nothing pending on the healthy stream',

@@ -10,7 +10,8 @@ import { normalizeIngestionRequest } from './normalize-request';
  * `ingestion.progress` per chunk → completed → `ingestion.completed`.
  *
  * Failure policy (at-least-once):
- * - A transient error (Redis away, an emit refused) is thrown: the entry stays pending and is delivered again.
+ * - A transient error (Redis away, an emit refused) is thrown: the transport retries it with backoff (dead-lettered
+ *   after maxDeliveries).
  *   Every step is safe to repeat: statuses only move forward and events carry deterministic ids.
  * - A permanent error (the request can never succeed: content blank, a field missing) marks the job `failed`,
  *   emits `ingestion.failed` and returns normally, so the entry is acknowledged and not retried.

@@ -115,7 +115,10 @@ export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs>
     return this.control().ack();
   }
 
-  /** Schedules a retry in this group's lane, after `delayMs` (default: the handler's backoff). */
+  /**
+   * Schedules a retry in this group's lane, after `delayMs` (default: the handler's backoff): an integer from 0 to
+   * 7 days; any other value throws before the delivery is settled.
+   */
   retry(options?: { delayMs?: number }): Promise<void> {
     return this.control().retry(options);
   }
