@@ -1,71 +1,23 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { RedisStreamsServerStats, StreamKeys } from '@app/redis-streams';
+import { ChildConsumer } from '../support/child-consumer';
 import { uniqueName } from '../support/names';
 import { eventController, startConsumer } from '../support/nest';
 import { useStreamFixture } from '../support/stream-fixture';
 import { waitFor } from '../support/wait';
 
-const ROOT = join(__dirname, '..', '..');
-
-/** Starts test/fixtures/late-failure-consumer.ts with `env`; resolves once it printed READY. */
-async function startLateFailureConsumer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      'ts-node/register/transpile-only',
-      '-r',
-      'tsconfig-paths/register',
-      'test/fixtures/late-failure-consumer.ts',
-    ],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env, TS_NODE_PROJECT: 'tsconfig.json' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('late-failure consumer did not start in 30 s')), 30_000);
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('READY')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`late-failure consumer exited before READY (code ${code}, signal ${signal})`));
-    });
-  });
-  return child;
-}
-
-/** Kills `child` (continued first, so a stopped process dies too) and resolves once it has exited. */
-async function kill(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) {
-    return;
-  }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGCONT');
-  child.kill('SIGKILL');
-  await exited;
-}
-
 describe('a late failure of a stalled consumer', () => {
   const { redis, consumers, keys, track, emit } = useStreamFixture();
-  let a: ChildProcess | undefined;
+  let a: ChildConsumer | undefined;
 
   afterEach(async () => {
-    await kill(a);
+    a?.signal('SIGCONT');
+    await a?.stop('SIGKILL');
     a = undefined;
   });
 
   it.each([
-    ['a retry', 'error'],
-    ['a dead letter', 'unrecoverable'],
+    ['a retry', 'error' as const],
+    ['a dead letter', 'unrecoverable' as const],
   ])(
     'writes nothing (%s) for an entry a peer took over and is still handling; the peer acks it, handled once',
     async (_label, failure) => {
@@ -79,7 +31,7 @@ describe('a late failure of a stalled consumer', () => {
         return json ? (JSON.parse(json) as RedisStreamsServerStats) : undefined;
       };
 
-      a = await startLateFailureConsumer({
+      a = await ChildConsumer.start({
         REDIS_URL: process.env.REDIS_URL as string,
         PATTERN: stream,
         GROUP: 'g',
@@ -88,12 +40,14 @@ describe('a late failure of a stalled consumer', () => {
         HANDLER_MS: '1500',
         MIN_IDLE_MS: '300',
         RECLAIM_INTERVAL_MS: '100',
-        FAILURE: failure,
+        FAIL: failure,
+        // A scheduled retry stays in the schedule for the whole test: it is what the test looks for.
+        RETRY_DELAY_MS: '60000',
         STATS_KEY: statsKey,
       });
       const id = await emit(stream, { n: 1 });
       await waitFor(async () => (await redis.lrange(`${record}:started`, 0, -1)).includes(id), 'A started');
-      a.kill('SIGSTOP');
+      a.signal('SIGSTOP');
 
       // Peer B takes the entry over once A's lease renewals stop; its handler runs until the test lets it finish.
       const startedByB: number[] = [];
@@ -116,7 +70,7 @@ describe('a late failure of a stalled consumer', () => {
         expect(await redis.lrange(`${record}:thrown`, 0, -1)).toEqual([]);
 
         // A wakes up with its handler still "running", fails, and settles that failure while B still runs.
-        a.kill('SIGCONT');
+        a.signal('SIGCONT');
         await waitFor(
           async () => {
             const stats = await statsOfA();

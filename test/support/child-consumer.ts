@@ -17,6 +17,8 @@ export interface ChildConsumerEnv {
   MIN_IDLE_MS?: string;
   RECLAIM_INTERVAL_MS?: string;
   CONSUMER_LEASE_MS?: string;
+  FAIL?: 'error' | 'unrecoverable';
+  RETRY_DELAY_MS?: string;
   STATS_KEY?: string;
 }
 
