@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { ClientRedisStreams } from '@app/redis-streams';
+import { largestCollection } from '../support/largest-collection';
 import { uniqueName } from '../support/names';
 
 // The client remembers a bounded number of pattern → stream routes; past the bound it resolves again. Events of
@@ -32,6 +33,8 @@ describe('client routing with thousands of distinct patterns (real Redis)', () =
     for (const order of [patterns, [...patterns].reverse()]) {
       await Promise.all(order.map((pattern) => lastValueFrom(client.emit(pattern, { pattern }))));
     }
+    // What the client keeps per pattern stays bounded (it held all 5000 before the bound).
+    expect(largestCollection(client)).toBeLessThanOrEqual(1000);
     const sharedTypes = new Map<string, number>();
     for (const [, fields] of await redis.xrange(shared, '-', '+')) {
       const type = fields[fields.indexOf('type') + 1];

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RedisStreamsContext } from '@app/redis-streams';
+import { Registry } from 'prom-client';
+import {
+  ConsumerNameLostError,
+  RedisStreamsContext,
+  RedisStreamsMetrics,
+  StreamKeys,
+} from '@app/redis-streams';
+import { parseExposition, valueOf } from '../support/prometheus';
 import { uniqueName } from '../support/names';
 import { TestConsumer, eventController, startConsumer } from '../support/nest';
 import { useStreamFixture } from '../support/stream-fixture';
@@ -117,6 +124,43 @@ describe('leases of held entries, user listeners, failed starts', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('another process takes the name: the server stops consuming and says so in logs, health, stats and metrics', async () => {
+    const stream = uniqueName('name-taken');
+    fixture.track(stream, 'g');
+    const name = `pod-${randomBytes(3).toString('hex')}`;
+    const leaseKey = StreamKeys.consumerLease('g', name);
+    fixture.keys.push(leaseKey);
+    let handled = 0;
+    const consumer = await startConsumer([eventController(stream, () => void handled++)], {
+      group: 'g',
+      consumer: name,
+      consumerLeaseMs: 300,
+    });
+    fixture.consumers.push(consumer);
+    const errors: Error[] = [];
+    consumer.server.on('error', (error) => errors.push(error));
+    const registry = new Registry();
+    new RedisStreamsMetrics({ registry }).observeServer(consumer.server);
+    await fixture.emit(stream, { n: 0 });
+    await waitFor(() => handled === 1, 'handled while it holds the name');
+    await redis.set(leaseKey, 'another-process', 'PX', 60_000); // what a same-named process does once it lapsed
+    await waitFor(() => consumer.server.getStats().consumerNameLost === 1, 'the name lost');
+    for (let n = 1; n <= 5; n++) {
+      await fixture.emit(stream, { n });
+    }
+    expect(consumer.server.health()).toMatchObject({ ready: false, consumerNameLost: true });
+    expect(errors.some((error) => error instanceof ConsumerNameLostError)).toBe(true);
+    const samples = parseExposition(await registry.metrics());
+    expect(valueOf(samples, 'redis_streams_consumer_name_lost_total', { group: 'g' })).toBe(1);
+    // The five later events are left for whoever holds the name now: unread, or (a read already on the wire when
+    // the name was lost) in the name's PEL, which its new holder walks at start. None handled or acked here.
+    const [group] = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+    const pending = ((await redis.xpending(stream, 'g')) as [number])[0];
+    expect(Number(group[group.indexOf('lag') + 1]) + pending).toBe(5);
+    expect(handled).toBe(1);
+    expect(await redis.get(leaseKey)).toBe('another-process');
   });
 
   it('a start that fails after the name was leased gives the name back and closes its connections', async () => {

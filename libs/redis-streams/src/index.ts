@@ -39,7 +39,7 @@ export { REDIS_STREAMS_TRANSPORT } from './constants';
 export { ENVELOPE_FIELDS } from './serialization/envelope';
 export { describeError } from './errors/describe-error';
 export { UnrecoverableEventError } from './errors/unrecoverable-event.error';
-export { ConsumerNameInUseError } from './server/consumer-lease';
+export { ConsumerNameInUseError, ConsumerNameLostError } from './server/consumer-lease';
 export type { UnrecoverablePayload } from './errors/unrecoverable-event.error';
 export { redisStreamsValidationExceptionFactory } from './errors/validation-exception-factory';
 export type { FailureReason } from './errors/failure';
