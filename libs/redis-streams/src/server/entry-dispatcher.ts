@@ -173,9 +173,7 @@ export class EntryDispatcher {
       const failure: unknown = takeFailure(context)?.error ?? error;
       await this.failed(delivery, decoded.pattern, bound, failure, performance.now() - startedAt);
       if (settled) {
-        // Timed out: the delivery is settled, but the handler keeps its slot until it ends.
-        delivery.held.renew = false;
-        await settled;
+        await settled; // timed out: the delivery is settled, but the handler keeps its slot until it ends
       }
       return;
     }

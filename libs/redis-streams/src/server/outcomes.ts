@@ -60,6 +60,14 @@ export class Outcomes {
     this.deps.acks.add(delivery.readKey, delivery.id);
   }
 
+  /**
+   * The entry's lease is no longer renewed once its end is on the way: a renewal racing the Lua step would find it
+   * acknowledged and report it lost.
+   */
+  private ending(delivery: Delivery): void {
+    delivery.held.renew = false;
+  }
+
   /** False when this process lost its consumer name (or cannot confirm it now): the entry then stays pending. */
   private async mayWrite(delivery: Delivery, what: string): Promise<boolean> {
     try {
@@ -81,6 +89,7 @@ export class Outcomes {
   /** Schedules the next delivery in `delayMs`, for this group only (`pattern` only labels the `retried` event). */
   async retry(delivery: Delivery, delayMs: number, pattern?: string): Promise<void> {
     const { deps } = this;
+    this.ending(delivery);
     if (!(await this.mayWrite(delivery, 'retry not scheduled'))) {
       return;
     }
@@ -128,6 +137,7 @@ export class Outcomes {
   /** Moves the entry to the dead-letter stream with its envelope. */
   async deadLetter(delivery: Delivery, cause: DeadLetterCause): Promise<void> {
     const { deps } = this;
+    this.ending(delivery);
     if (!(await this.mayWrite(delivery, 'not dead-lettered'))) {
       return;
     }

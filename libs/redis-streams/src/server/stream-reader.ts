@@ -174,7 +174,6 @@ export class StreamReader {
         deps.onDeleted(stream, deleted);
       }
       deps.onEntries(stream, entries);
-      this.succeeded();
     }
   }
 
