@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { RedisScripts } from '../../libs/redis-streams/src/lua/scripts';
-import { StreamKeys } from '../../libs/redis-streams/src/redis/stream-keys';
+import { StreamKeys } from '../../libs/redis-streams/src/wire/stream-keys';
 import { uniqueName } from '../support/names';
 import { PrivateRedis } from '../support/redis-server';
 

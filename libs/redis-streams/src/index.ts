@@ -28,7 +28,7 @@ export type {
 export { DEFAULT_SERVER_OPTIONS } from './options/server-options';
 export { DEFAULT_DELIVERY_POLICY, deliveryPolicy } from './options/delivery-policy';
 export type { BackoffOptions, DeliveryPolicy, DeliveryPolicyOptions } from './options/delivery-policy';
-export { StreamKeys } from './redis/stream-keys';
+export { StreamKeys } from './wire/stream-keys';
 export type { RedisStreamsServerOptions, ResolvedServerOptions } from './options/server-options';
 export { DEFAULT_CLIENT_OPTIONS } from './options/client-options';
 export type { RedisStreamsClientOptions, ResolvedClientOptions } from './options/client-options';
@@ -36,15 +36,15 @@ export type { EntryCodec, RoutingOptions, StreamRoute } from './options/routing-
 export { DEFAULT_REDIS_URL } from './options/connection-options';
 export type { RedisConnectionOptions } from './options/connection-options';
 export { REDIS_STREAMS_TRANSPORT } from './constants';
-export { ENVELOPE_FIELDS } from './serialization/envelope';
+export { ENVELOPE_FIELDS } from './wire/envelope';
 export { describeError } from './errors/describe-error';
 export { UnrecoverableEventError } from './errors/unrecoverable-event.error';
 export { ConsumerNameInUseError, ConsumerNameLostError } from './server/consumer-lease';
 export type { UnrecoverablePayload } from './errors/unrecoverable-event.error';
 export { redisStreamsValidationExceptionFactory } from './errors/validation-exception-factory';
-export type { FailureReason } from './errors/failure';
+export type { FailureReason } from './wire/dead-letter-reasons';
 export { BadEntryError } from './errors/bad-entry.error';
-export type { BadEntryReason } from './errors/bad-entry.error';
+export type { BadEntryReason } from './wire/dead-letter-reasons';
 export {
   InvalidEventError,
   InvalidOptionsError,

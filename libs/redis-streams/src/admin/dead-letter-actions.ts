@@ -2,7 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Redis } from 'ioredis';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { RedisScripts } from '../lua/scripts';
-import { StreamKeys } from '../redis/stream-keys';
+import { StreamKeys } from '../wire/stream-keys';
 import { DeadLetterFilter, hasConditions, selectDeadLetters } from './dead-letters';
 
 /** Which records a redrive or purge applies to: ids, or a filter; `all` must be said out loud. */

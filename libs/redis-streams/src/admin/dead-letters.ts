@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
-import { StreamKeys } from '../redis/stream-keys';
-import { entryIdAt, entryIdTime, isEntryId } from './entry-ids';
+import { StreamKeys } from '../wire/stream-keys';
+import { entryIdAt, entryIdTime, isEntryId } from '../wire/entry-ids';
 
 /** Which dead-letter records an operation applies to. Every given condition must hold. */
 export interface DeadLetterFilter {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { RedisScripts } from '../lua/scripts';
-import { entryIdAt } from './entry-ids';
+import { entryIdAt } from '../wire/entry-ids';
 import { redisTime } from './stream-inspector';
 
 /** Options of {@link trimStreams}. */

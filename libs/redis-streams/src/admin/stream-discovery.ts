@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { StreamKeys } from '../redis/stream-keys';
+import { StreamKeys } from '../wire/stream-keys';
 
 /** Every stream key in the database (SCAN … TYPE stream, so it never blocks Redis like KEYS would). */
 async function streamKeys(redis: Redis, match = '*'): Promise<string[]> {

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { redisErrorCode } from '../errors/describe-error';
 import { RedisScripts } from '../lua/scripts';
-import { StreamKeys } from '../redis/stream-keys';
-import { entryIdTime } from './entry-ids';
+import { StreamKeys } from '../wire/stream-keys';
+import { entryIdTime } from '../wire/entry-ids';
 import { replyNumber, replyRecord, replyString } from './redis-replies';
 
 /** A consumer group of a stream, as the operator needs to see it. */

@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { RawEntry } from '../redis/stream-replies';
-import { ENVELOPE_FIELDS } from '../serialization/envelope';
-import { parseJsonSafely } from '../serialization/safe-json';
+import { ENVELOPE_FIELDS } from '../wire/envelope';
+import { parseJsonSafely } from '../wire/safe-json';
 
 /** Why part of an entry is passed on as written instead of decoded. */
 export type TailMalformedReason =

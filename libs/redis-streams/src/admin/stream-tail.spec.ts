@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
-import { encodeEnvelope } from '../serialization/envelope';
+import { encodeEnvelope } from '../wire/envelope';
 import { StreamTail } from './stream-tail';
 import { compileTypeFilter, decodeTailedEntry, parseTailPosition } from './stream-tail-entry';
 

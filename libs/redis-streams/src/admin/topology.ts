@@ -1,5 +1,5 @@
 import { InvalidOptionsError } from '../errors/redis-streams.error';
-import { isEntryId } from './entry-ids';
+import { isEntryId } from '../wire/entry-ids';
 
 /** A consumer group to provision, and where it starts when it is created. */
 export interface GroupTopology {

@@ -12,7 +12,7 @@ import {
 } from '../options/client-options';
 import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
-import { encodeEnvelope } from '../serialization/envelope';
+import { encodeEnvelope } from '../wire/envelope';
 import { withTraceHeaders } from '../tracing/trace-headers';
 import { RedisStreamsRecord } from './redis-streams.record';
 import { RouteCache } from './route-cache';

@@ -2,15 +2,7 @@ import { RpcException } from '@nestjs/microservices';
 import { describeError } from './describe-error';
 import { RedisStreamsError } from './redis-streams.error';
 import { UnrecoverablePayload } from './unrecoverable-event.error';
-
-/** Why an entry was dead-lettered or retried. Stable strings: they are stored in dead-letter records. */
-export type FailureReason =
-  | 'unrecoverable'
-  | 'validation'
-  | 'handler-error'
-  | 'timeout'
-  | 'max-deliveries'
-  | 'manual';
+import { DEAD_LETTER_REASONS, FailureReason } from '../wire/dead-letter-reasons';
 
 /** What the transport keeps of a handler failure. */
 export interface Failure {
@@ -82,7 +74,7 @@ export function classifyFailure(error: unknown): Failure {
   }
   if (error instanceof HandlerTimeoutError) {
     return {
-      reason: 'timeout',
+      reason: DEAD_LETTER_REASONS.timeout,
       permanent: false,
       errorClass: error.name,
       message: error.message,
@@ -106,7 +98,7 @@ export function classifyFailure(error: unknown): Failure {
   const badRequest = badRequestMessages(error);
   if (badRequest) {
     return {
-      reason: 'validation',
+      reason: DEAD_LETTER_REASONS.validation,
       permanent: true,
       errorClass: (error as Error).name,
       message: `validation failed: ${badRequest.join('; ')}`.slice(0, 1024),
@@ -118,7 +110,7 @@ export function classifyFailure(error: unknown): Failure {
   if (validation && validation.length > 0 && validation.every(isValidationErrorLike)) {
     const constraints = constraintNames(validation);
     return {
-      reason: 'validation',
+      reason: DEAD_LETTER_REASONS.validation,
       permanent: true,
       errorClass: 'ValidationError',
       message: `validation failed: ${constraints.join(', ')}`,
@@ -127,7 +119,7 @@ export function classifyFailure(error: unknown): Failure {
     };
   }
   return {
-    reason: 'handler-error',
+    reason: DEAD_LETTER_REASONS.handlerError,
     permanent: false,
     errorClass: error instanceof Error ? error.name : 'Error',
     message: describeError(error).replace(/^[A-Za-z]*Error: /, ''),

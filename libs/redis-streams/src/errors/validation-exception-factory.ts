@@ -1,5 +1,6 @@
 import { constraintNames } from './failure';
 import { UnrecoverableEventError } from './unrecoverable-event.error';
+import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
 
 type ValidationErrors = Parameters<typeof constraintNames>[0];
 
@@ -13,7 +14,7 @@ type ValidationErrors = Parameters<typeof constraintNames>[0];
 export function redisStreamsValidationExceptionFactory(errors: ValidationErrors): UnrecoverableEventError {
   const constraints = constraintNames(errors);
   return new UnrecoverableEventError(`validation failed: ${constraints.join(', ')}`, {
-    reason: 'validation',
+    reason: DEAD_LETTER_REASONS.validation,
     constraints,
   });
 }

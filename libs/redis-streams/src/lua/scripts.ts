@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RawEntry } from '../redis/stream-replies';
-import { StreamKeys } from '../redis/stream-keys';
+import { StreamKeys } from '../wire/stream-keys';
 import { COUNT_AFTER_LUA } from './count-after.lua';
 import { DEAD_LETTER_LUA } from './dead-letter.lua';
 import { PROMOTE_RETRIES_LUA } from './promote-retries.lua';

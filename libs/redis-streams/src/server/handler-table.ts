@@ -7,7 +7,7 @@ import {
   resolveDeliveryPolicy,
 } from '../options/delivery-policy';
 import { ResolvedRoute } from '../options/routing-options';
-import { StreamKeys } from '../redis/stream-keys';
+import { StreamKeys } from '../wire/stream-keys';
 import { StreamRouter, isWildcard } from '../routing/stream-router';
 
 /** A handler and the delivery policy it runs under. */

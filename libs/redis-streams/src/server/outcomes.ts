@@ -2,11 +2,12 @@ import { EventEmitter } from 'node:events';
 import { LoggerService } from '@nestjs/common';
 import { describeError } from '../errors/describe-error';
 import { RedisScripts } from '../lua/scripts';
-import { StreamKeys } from '../redis/stream-keys';
+import { StreamKeys } from '../wire/stream-keys';
 import { traceLogSuffix, traceparentOfFields } from '../tracing/trace-headers';
 import { AckBatcher } from './ack-batcher';
-import { cappedOriginal } from './dead-letter-fields';
-import { Delivery, LANE_FIELDS } from './lane-fields';
+import { cappedOriginal } from '../wire/dead-letter-copy';
+import { Delivery } from './delivery';
+import { LANE_FIELDS } from '../wire/lane-fields';
 import { RedisStreamsServerStats } from './server-types';
 
 /** What is recorded about a failure in a dead-letter entry. */

@@ -14,7 +14,7 @@ import {
 } from '../options/server-options';
 import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
-import { StreamKeys } from '../redis/stream-keys';
+import { StreamKeys } from '../wire/stream-keys';
 import { StreamRouter } from '../routing/stream-router';
 import { ConsumerLease, ConsumerNameLostError } from './consumer-lease';
 import { ConsumerPipeline } from './consumer-pipeline';

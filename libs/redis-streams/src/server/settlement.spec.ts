@@ -1,6 +1,6 @@
 import { DEFAULT_DELIVERY_POLICY } from '../options/delivery-policy';
 import { HeldEntry, InFlight } from './in-flight';
-import { Delivery } from './lane-fields';
+import { Delivery } from './delivery';
 import { Outcomes } from './outcomes';
 import { Settlement } from './settlement';
 

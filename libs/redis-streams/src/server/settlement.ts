@@ -1,7 +1,7 @@
 import { DeliveryControl } from '../ctx-host/redis-streams.context';
 import { RedisStreamsError } from '../errors/redis-streams.error';
 import { DeliveryPolicy, backoffDelay, validRetryDelay } from '../options/delivery-policy';
-import { Delivery } from './lane-fields';
+import { Delivery } from './delivery';
 import { Outcomes } from './outcomes';
 
 /**

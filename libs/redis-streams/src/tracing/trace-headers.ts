@@ -1,5 +1,5 @@
 import { context, propagation } from '@opentelemetry/api';
-import { ENVELOPE_FIELDS, hasKeys } from '../serialization/envelope';
+import { ENVELOPE_FIELDS, hasKeys } from '../wire/envelope';
 import { currentTraceContext } from './trace-carrier';
 import { traceIdOf } from './traceparent';
 

@@ -1,16 +1,6 @@
 import { RawEntry } from '../redis/stream-replies';
+import { readLaneEntry } from '../wire/lane-fields';
 import type { HeldEntry } from './in-flight';
-
-/** Fields the transport adds to an entry it puts in a retry lane (never shown to handlers). */
-export const LANE_FIELDS = {
-  originalId: 'retry_original_id',
-  deliveries: 'retry_deliveries',
-  firstFailure: 'retry_first_failure',
-  /** The dead-letter record an operator redrove this entry from. */
-  redrivenFrom: 'retry_redriven_from',
-} as const;
-
-const LANE_FIELD_NAMES: ReadonlySet<string> = new Set(Object.values(LANE_FIELDS));
 
 /** One delivery as the dispatcher sees it, whether it came from the stream or from the retry lane. */
 export interface Delivery {
@@ -57,26 +47,17 @@ export function toDelivery(
       held,
     };
   }
-  const fields: Buffer[] = [];
-  const meta = new Map<string, string>();
-  for (let i = 0; i + 1 < entry.fields.length; i += 2) {
-    const name = entry.fields[i].toString();
-    if (LANE_FIELD_NAMES.has(name)) {
-      meta.set(name, entry.fields[i + 1].toString());
-    } else {
-      fields.push(entry.fields[i], entry.fields[i + 1]);
-    }
-  }
+  const bookkeeping = readLaneEntry(entry.fields);
   return {
     readKey,
     stream,
     lane,
     id: entry.id,
-    originalId: meta.get(LANE_FIELDS.originalId) ?? entry.id,
-    fields,
-    deliveryCount: Number(meta.get(LANE_FIELDS.deliveries) ?? 0) + deliveryCount,
-    firstFailure: meta.get(LANE_FIELDS.firstFailure) || undefined,
-    redrivenFrom: meta.get(LANE_FIELDS.redrivenFrom),
+    originalId: bookkeeping.originalId ?? entry.id,
+    fields: bookkeeping.fields,
+    deliveryCount: bookkeeping.deliveries + deliveryCount,
+    firstFailure: bookkeeping.firstFailure,
+    redrivenFrom: bookkeeping.redrivenFrom,
     held,
   };
 }

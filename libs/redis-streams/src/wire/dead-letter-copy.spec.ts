@@ -1,4 +1,4 @@
-import { cappedOriginal } from './dead-letter-fields';
+import { cappedOriginal } from './dead-letter-copy';
 
 const raw = (...fields: string[]): Buffer[] => fields.map((f) => Buffer.from(f));
 const text = (fields: Buffer[]): string[] => fields.map((f) => f.toString());
