@@ -6,6 +6,7 @@ const base = {
   moduleNameMapper: {
     '^@app/redis-streams(|/.*)$': '<rootDir>/libs/redis-streams/src$1',
     '^@app/contracts(|/.*)$': '<rootDir>/libs/contracts/src$1',
+    '^@app/shield-platform(|/.*)$': '<rootDir>/libs/shield-platform/src$1',
   },
 };
 

@@ -1,12 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import {
-  EVENTS_STREAM,
-  EVENT_COUNTS_KEY,
-  INGESTION_QUEUE_STREAM,
-  LIGHTRAG_WORKERS_GROUP,
-  jobKey,
-} from '@app/contracts';
+import { EVENTS_STREAM, INGESTION_QUEUE_STREAM, LIGHTRAG_WORKERS_GROUP } from '@app/contracts';
+import { EVENT_COUNTS_KEY, jobKey } from '@app/shield-platform';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { ConsumerApp, createConsumerApp } from '../../apps/consumer/src/create-consumer-app';
 import { chunkText } from '../../apps/consumer/src/ingestion/chunker';

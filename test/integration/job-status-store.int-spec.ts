@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { JOB_STATUS_TTL_SECONDS, JobStatusStore, jobKey } from '@app/contracts';
+import { JOB_STATUS_TTL_SECONDS, JobStatusStore, jobKey } from '@app/shield-platform';
 import { uniqueName } from '../support/names';
 
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;

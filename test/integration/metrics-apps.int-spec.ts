@@ -5,8 +5,8 @@ import {
   INGESTION_QUEUE_STREAM,
   LIGHTRAG_WORKERS_GROUP,
   METRICS_COLLECTOR_GROUP,
-  jobKey,
 } from '@app/contracts';
+import { jobKey } from '@app/shield-platform';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { ConsumerApp, createConsumerApp } from '../../apps/consumer/src/create-consumer-app';
 import { Sample, parseExposition, valueOf } from '../support/prometheus';

@@ -1,6 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
-import { StreamsTopology } from '@app/contracts';
+import { StreamsTopology } from '@app/shield-platform';
 import { StreamJanitor, janitorConfigFrom } from '../../apps/consumer/src/janitor/stream-janitor.service';
 import { uniqueName } from '../support/names';
 

@@ -1,6 +1,7 @@
 import { INestApplication, Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { EVENTS_STREAM, INGESTION_QUEUE_STREAM, jobKey } from '@app/contracts';
+import { EVENTS_STREAM, INGESTION_QUEUE_STREAM } from '@app/contracts';
+import { jobKey } from '@app/shield-platform';
 import {
   RedisStreamsRecord,
   StreamKeys,

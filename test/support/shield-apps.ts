@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { INestApplication } from '@nestjs/common';
-import { EVENT_COUNTS_KEY, SHIELD_TOPOLOGY } from '@app/contracts';
+import { EVENT_COUNTS_KEY, SHIELD_TOPOLOGY } from '@app/shield-platform';
 import { StreamKeys } from '@app/redis-streams';
 
 /**

@@ -9,7 +9,7 @@ import {
   ShieldRedisModule,
   StreamsTopologyModule,
   streamsClientOptions,
-} from '@app/contracts';
+} from '@app/shield-platform';
 import { RedisStreamsModule } from '@app/redis-streams';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { EventsModule } from './events/events.module';

@@ -8,7 +8,7 @@ import {
   ShieldRedisModule,
   StreamsTopologyModule,
   streamsClientOptions,
-} from '@app/contracts';
+} from '@app/shield-platform';
 import { RedisStreamsModule } from '@app/redis-streams';
 import { ConsumerServers } from './consumer-servers';
 import { HealthController } from './health/health.controller';

@@ -6,9 +6,9 @@ import {
   LIGHTRAG_WORKERS_GROUP,
   MAX_EVENT_PAYLOAD_BYTES,
   METRICS_COLLECTOR_GROUP,
-  redisUrlFrom,
   routes,
 } from '@app/contracts';
+import { redisUrlFrom } from '@app/shield-platform';
 import { RedisStreamsServerOptions, ServerRedisStreams } from '@app/redis-streams';
 import { ConsumerModule } from './consumer.module';
 import { ConsumerServers } from './consumer-servers';

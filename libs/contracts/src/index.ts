@@ -1,3 +1,8 @@
+/**
+ * The event contracts of the ingestion topology: pattern, stream and group names, the pattern → stream routes, the
+ * payload types and the request DTO with its validators and limits. What every producer and consumer must agree on,
+ * in any language; no Redis connection, no Nest module.
+ */
 export {
   EVENTS_STREAM,
   INGESTION_ANY,
@@ -22,19 +27,5 @@ export type {
   IngestionRequestedEvent,
   IngestionStartedEvent,
 } from './events';
-export { EVENT_COUNTS_KEY, jobKey } from './keys';
 export { CreateIngestionDto } from './dto/create-ingestion.dto';
 export { MaxUtf8Bytes, fitsUtf8Bytes } from './validators/max-utf8-bytes.decorator';
-export { JOB_STATUSES, JOB_STATUS_TTL_SECONDS, isJobStatus } from './job-status/job-status';
-export type { JobStatus, JobStatusRecord, JobTransition } from './job-status/job-status';
-export { JobStatusStore } from './job-status/job-status.store';
-export { SHIELD_REDIS, ShieldRedisModule, redisUrlFrom } from './redis/shield-redis.module';
-export { streamsClientOptions } from './redis/streams-client-options';
-export { pingRedis } from './redis/ping';
-export { FRONTEND_GROUPS, SHIELD_TOPOLOGY } from './topology/shield-topology';
-export { StreamsTopology } from './topology/streams-topology';
-export { StreamsTopologyModule } from './topology/streams-topology.module';
-export { streamBudgetFrom } from './operations/stream-budget-config';
-export { StreamOperations } from './operations/stream-operations.service';
-export { DetailedHealthController } from './operations/detailed-health.controller';
-export { METRICS_REGISTRY, MetricsController } from './operations/metrics.controller';

@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
-import { SHIELD_REDIS, StreamsTopology } from '@app/contracts';
+import { SHIELD_REDIS, StreamsTopology } from '@app/shield-platform';
 import {
   DeadLetterRecord,
   InvalidOptionsError,

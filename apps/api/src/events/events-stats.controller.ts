@@ -1,5 +1,5 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { StreamOperations } from '@app/contracts';
+import { StreamOperations } from '@app/shield-platform';
 import { describeError } from '@app/redis-streams';
 
 /** One stream in `GET /events/stats` (the seed's fields, snake_case, plus groups and dead letters). */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SHIELD_REDIS } from '@app/contracts';
+import { SHIELD_REDIS } from '@app/shield-platform';
 import { StreamTail } from '@app/redis-streams';
 import type { Redis } from 'ioredis';
 import { EVENTS_CONFIG, EventsConfig } from './events.config';

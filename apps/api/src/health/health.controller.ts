@@ -1,5 +1,5 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { StreamOperations } from '@app/contracts';
+import { StreamOperations } from '@app/shield-platform';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { HealthService } from './health.service';
 

@@ -6,13 +6,8 @@ import {
   NotFoundException,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import {
-  CreateIngestionDto,
-  INGESTION_REQUESTED,
-  IngestionRequestedEvent,
-  JobStatus,
-  JobStatusStore,
-} from '@app/contracts';
+import { CreateIngestionDto, INGESTION_REQUESTED, IngestionRequestedEvent } from '@app/contracts';
+import { JobStatus, JobStatusStore } from '@app/shield-platform';
 import { EmitEvent, InvalidEventError, RedisStreamsRecord } from '@app/redis-streams';
 
 /** Answer of `POST /ingestions`. */

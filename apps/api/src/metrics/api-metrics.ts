@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SHIELD_REDIS, StreamsTopology } from '@app/contracts';
+import { SHIELD_REDIS, StreamsTopology } from '@app/shield-platform';
 import { ClientRedisStreams, RedisStreamsMetrics } from '@app/redis-streams';
 import type { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SHIELD_REDIS, pingRedis } from '@app/contracts';
+import { SHIELD_REDIS, pingRedis } from '@app/shield-platform';
 import type { Redis } from 'ioredis';
 import { ConsumerServers, ServerHealth } from '../consumer-servers';
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JobStatusStore } from '@app/contracts';
+import { JobStatusStore } from '@app/shield-platform';
 import { UnrecoverableEventError } from '@app/redis-streams';
 import { chunkText } from './chunker';
 import { IngestionEventsPublisher } from './ingestion-events.publisher';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { SHIELD_REDIS, StreamsTopology } from '@app/contracts';
+import { SHIELD_REDIS, StreamsTopology } from '@app/shield-platform';
 import { TrimResult, describeError, trimStreams } from '@app/redis-streams';
 import type { Redis } from 'ioredis';
 

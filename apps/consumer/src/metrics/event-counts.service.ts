@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EVENT_COUNTS_KEY, SHIELD_REDIS } from '@app/contracts';
+import { EVENT_COUNTS_KEY, SHIELD_REDIS } from '@app/shield-platform';
 import type { Redis } from 'ioredis';
 
 /**

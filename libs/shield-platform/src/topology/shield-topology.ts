@@ -4,7 +4,7 @@ import {
   INGESTION_QUEUE_STREAM,
   LIGHTRAG_WORKERS_GROUP,
   METRICS_COLLECTOR_GROUP,
-} from '../patterns';
+} from '@app/contracts';
 
 /** The frontends' groups on `shield:events` (seed 000). Nothing in this repo consumes them: they pin retention. */
 export const FRONTEND_GROUPS = ['ag-ui-frontend', 'power-ui-frontend', 'dashboard-frontend'] as const;

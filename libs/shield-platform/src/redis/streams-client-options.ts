@@ -1,7 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import type { RedisStreamsClientOptions } from '@app/redis-streams';
-import { MAX_EVENT_PAYLOAD_BYTES } from '../limits';
-import { routes } from '../routes';
+import { MAX_EVENT_PAYLOAD_BYTES, routes } from '@app/contracts';
 import { redisUrlFrom } from './shield-redis.module';
 
 /**
