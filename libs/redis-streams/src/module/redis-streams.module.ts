@@ -1,6 +1,8 @@
 import { DynamicModule, InjectionToken, Module, Provider } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { ClientRedisStreams } from '../client/client-redis-streams';
-import { DEFAULT_EMITTER, registerEmitter, unregisterEmitter } from '../decorators/emitter-registry';
+import { DEFAULT_EMITTER } from '../decorators/emit-event-binding';
+import { EmitEventExplorer } from '../decorators/emit-event.explorer';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import type { RedisStreamsClientOptions } from '../options/client-options';
 import {
@@ -18,27 +20,28 @@ function optionsToken(name?: string | symbol): string {
   return `REDIS_STREAMS_OPTIONS:${String(name ?? DEFAULT_EMITTER)}`;
 }
 
-function clientProvider(name?: string | symbol): Provider {
-  return {
-    provide: getRedisStreamsClientToken(name),
-    useFactory: (options: RedisStreamsClientOptions) => {
-      const client = new ClientRedisStreams(options);
-      const emitterName = name ?? DEFAULT_EMITTER;
-      registerEmitter(emitterName, client);
-      const close = client.onApplicationShutdown.bind(client);
-      client.onApplicationShutdown = async () => {
-        unregisterEmitter(emitterName, client);
-        await close();
-      };
-      return client;
+/** The client, and the explorer that binds it to the app's `@EmitEvent` methods naming it. */
+function clientProviders(name?: string | symbol): Provider[] {
+  const token = getRedisStreamsClientToken(name);
+  return [
+    {
+      provide: token,
+      useFactory: (options: RedisStreamsClientOptions) => new ClientRedisStreams(options),
+      inject: [optionsToken(name)],
     },
-    inject: [optionsToken(name)],
-  };
+    {
+      provide: EmitEventExplorer,
+      useFactory: (client: ClientRedisStreams, discovery: DiscoveryService, scanner: MetadataScanner) =>
+        new EmitEventExplorer(name ?? DEFAULT_EMITTER, client, discovery, scanner),
+      inject: [token, DiscoveryService, MetadataScanner],
+    },
+  ];
 }
 
 /**
  * Registers a {@link ClientRedisStreams} for injection (`constructor(private readonly events: ClientRedisStreams)`)
- * and for `@EmitEvent`. The connection opens on first use and closes on application shutdown.
+ * and for the `@EmitEvent` methods of this app's providers and controllers (bound when the module initialises). The
+ * connection opens on first use and closes on application shutdown.
  */
 @Module({})
 export class RedisStreamsModule {
@@ -49,7 +52,8 @@ export class RedisStreamsModule {
     return {
       module: RedisStreamsModule,
       global: isGlobal ?? false,
-      providers: [{ provide: optionsToken(name), useValue: clientOptions }, clientProvider(name)],
+      imports: [DiscoveryModule],
+      providers: [{ provide: optionsToken(name), useValue: clientOptions }, ...clientProviders(name)],
       exports: [token],
     };
   }
@@ -60,8 +64,8 @@ export class RedisStreamsModule {
     return {
       module: RedisStreamsModule,
       global: options.isGlobal ?? false,
-      imports: options.imports ?? [],
-      providers: [...this.asyncOptionsProviders(options), clientProvider(options.name)],
+      imports: [DiscoveryModule, ...(options.imports ?? [])],
+      providers: [...this.asyncOptionsProviders(options), ...clientProviders(options.name)],
       exports: [token],
     };
   }
