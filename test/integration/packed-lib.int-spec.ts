@@ -108,11 +108,17 @@ function run(
 
 /** The outside app's only source file. It may import the library by its package name only. */
 const OUTSIDE_APP_SOURCE = `import 'reflect-metadata';
-import { Controller, Module } from '@nestjs/common';
+import { Controller, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { ClientRedisStreams, RedisStreamsContext, ServerRedisStreams } from 'nest-redis-streams';
+import {
+  ClientRedisStreams,
+  EmitEvent,
+  RedisStreamsContext,
+  RedisStreamsModule,
+  ServerRedisStreams,
+} from 'nest-redis-streams';
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -150,7 +156,19 @@ class OutsideEventsController {
   }
 }
 
-@Module({ controllers: [OutsideEventsController] })
+@Injectable()
+class OutsideProducer {
+  @EmitEvent(pattern)
+  produce(): Promise<{ via: string }> {
+    return Promise.resolve({ via: 'EmitEvent' });
+  }
+}
+
+@Module({
+  imports: [RedisStreamsModule.forRoot({ url })],
+  controllers: [OutsideEventsController],
+  providers: [OutsideProducer],
+})
 class OutsideAppModule {}
 
 async function until(probe: () => boolean, what: string, timeoutMs: number): Promise<void> {
@@ -172,9 +190,12 @@ async function main(): Promise<void> {
   await app.listen();
   const client = new ClientRedisStreams({ url });
   let entryId: string;
+  let produced: unknown;
   try {
     entryId = await lastValueFrom(client.emit<string>(pattern, payload));
     await until(() => handled.length > 0, 'the handler', 20000);
+    produced = await app.get(OutsideProducer).produce();
+    await until(() => handled.length > 1, 'the handler of the @EmitEvent event', 20000);
   } finally {
     await client.close();
     await app.close();
@@ -182,6 +203,7 @@ async function main(): Promise<void> {
   const manifest = require('nest-redis-streams/package.json') as { version: string };
   const result = {
     entryId,
+    produced,
     handled,
     stats: server.getStats(),
     resolvedFrom: require.resolve('nest-redis-streams'),
@@ -216,6 +238,7 @@ const OUTSIDE_APP_TSCONFIG = {
 
 interface OutsideAppResult {
   entryId: string;
+  produced: unknown;
   handled: Array<{ payload: unknown; entryId: string; stream: string; group: string; deliveryCount: number }>;
   stats: { handled: number; acked: number; failed: number; rejected: number };
   resolvedFrom: string;
@@ -246,7 +269,7 @@ describe('the packed library in an outside Nest app', () => {
     }
   });
 
-  it('builds, packs, installs from the tarball, compiles with the app tsc and delivers one event', async () => {
+  it('builds, packs, installs from the tarball, compiles with the app tsc and delivers an emitted and an @EmitEvent event', async () => {
     const npm = IS_WINDOWS ? 'npm.cmd' : 'npm';
     const libManifest = JSON.parse(
       readFileSync(join(ROOT, 'libs', 'redis-streams', 'package.json'), 'utf8'),
@@ -341,12 +364,17 @@ describe('the packed library in an outside Nest app', () => {
     expect(result.resolvedFrom.startsWith(join(appDir, 'node_modules', libManifest.name) + sep)).toBe(true);
     expect(result.version).toBe(libManifest.version);
     expect(result.entryId).toMatch(/^\d+-\d+$/);
+    const emitted = { via: 'EmitEvent' };
+    expect(result.produced).toEqual(emitted);
+    const viaDecorator = result.handled[1]?.entryId ?? '';
+    expect(viaDecorator).toMatch(/^\d+-\d+$/);
     expect(result.handled).toEqual([
       { payload, entryId: result.entryId, stream, group: GROUP, deliveryCount: 1 },
+      { payload: emitted, entryId: viaDecorator, stream, group: GROUP, deliveryCount: 1 },
     ]);
-    expect(result.stats).toMatchObject({ handled: 1, acked: 1, failed: 0, rejected: 0 });
+    expect(result.stats).toMatchObject({ handled: 2, acked: 2, failed: 0, rejected: 0 });
 
-    expect(await redis.xlen(stream)).toBe(1);
+    expect(await redis.xlen(stream)).toBe(2);
     await waitFor(
       async () => ((await redis.xpending(stream, GROUP)) as [number])[0] === 0,
       'no pending entries for the outside-app group',
@@ -364,7 +392,7 @@ describe('the packed library in an outside Nest app', () => {
     const status = JSON.parse(cli.stdout) as {
       streams: Array<{ length: number; groups: Array<{ name: string }> }>;
     };
-    expect(status.streams[0].length).toBe(1);
+    expect(status.streams[0].length).toBe(2);
     expect(status.streams[0].groups.map((group) => group.name)).toEqual([GROUP]);
   }, 240_000);
 });

@@ -40,7 +40,11 @@ function toCountedEntry(item: unknown): RawEntry {
 
 /** The atomic multi-key steps, bound to one connection (EVALSHA, loaded on first use). */
 export class RedisScripts {
-  /** The scripts of `connection`, defined on it once. */
+  /**
+   * The scripts of `connection`, defined on it once. For callers that own nothing lasting but the connection (the
+   * admin functions, called per operation); the cache is keyed weakly by the connection, which `defineCommand`
+   * changes anyway. A long-lived owner (the server's pipeline) constructs its own instance instead.
+   */
   static for(connection: Redis): RedisScripts {
     let scripts = bound.get(connection);
     if (!scripts) {

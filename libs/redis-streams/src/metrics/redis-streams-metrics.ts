@@ -42,6 +42,8 @@ interface Hub {
   clients: WeakSet<ClientRedisStreams>;
 }
 
+// Owned by the registry (prom-client's object, so held here by weak key and gone with it): every instance on one
+// registry and prefix must feed the one set of metrics prom-client lets it register there.
 const hubs = new WeakMap<MetricsRegistry, Map<string, Hub>>();
 
 function hubFor(registry: MetricsRegistry, prefix: string, options: RedisStreamsMetricsOptions): Hub {
