@@ -13,7 +13,7 @@ const base = {
 module.exports = {
   testTimeout: 60_000,
   projects: [
-    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...base, displayName: 'unit', testMatch: ['<rootDir>/{src,apps,libs}/**/*.spec.ts'] },
     {
       ...base,
       displayName: 'integration',

@@ -3,22 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { redisAnswers } from '../../src/redis-probe';
 import { waitFor } from './wait';
 
-/** True when a Redis at `url` answers PING now (one attempt, no retries). */
-export async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
+/** The launcher's probe: one PING, bounded by a timeout (so a paused server is a "no", not a hang). */
+export { redisAnswers };
 
 /** True when something accepts TCP connections on the loopback port (no Redis client, no timers left behind). */
 export function portOpen(port: number): Promise<boolean> {
