@@ -53,13 +53,16 @@ export {
 } from './errors/redis-streams.error';
 export { DEFAULT_TAIL_BLOCK_MS, DEFAULT_TAIL_COUNT, StreamTail } from './admin/stream-tail';
 export type { StreamTailOptions, StreamTailStats } from './admin/stream-tail';
-export { compileTypeFilter, parseTailPosition } from './admin/stream-tail-entry';
-export type { TailMalformedReason, TailedEvent } from './admin/stream-tail-entry';
+export { compileTypeFilter } from './wire/name-pattern';
+export { parseTailPosition } from './wire/entry-ids';
+export type { TailMalformedReason } from './wire/dead-letter-reasons';
+export type { TailedEvent } from './wire/lenient-decoder';
 export { inspectStreams, redisTime } from './admin/stream-inspector';
 export type { GroupSnapshot, InspectOptions, StreamSnapshot } from './admin/stream-inspector';
 export { discoverDeadLetterSources, discoverStreams } from './admin/stream-discovery';
 export { getDeadLetter, listDeadLetters } from './admin/dead-letters';
-export type { DeadLetterFilter, DeadLetterRecord, ListDeadLettersOptions } from './admin/dead-letters';
+export type { DeadLetterFilter, ListDeadLettersOptions } from './admin/dead-letters';
+export type { DeadLetterRecord } from './wire/dead-letter-record';
 export { purgeDeadLetters, redriveDeadLetters } from './admin/dead-letter-actions';
 export type {
   DeadLetterSelection,

@@ -10,13 +10,25 @@ import {
   IsNumber,
   IsOptional,
   IsString,
-  Matches,
   Max,
   MaxLength,
   Min,
+  ValidateBy,
+  ValidationOptions,
 } from 'class-validator';
+// Deep import until the library's admin entry point exports the entry-id grammar.
+import { isCompleteEntryId } from '@app/redis-streams/wire/entry-ids';
 
-const ENTRY_ID = /^\d+-\d+$/;
+/** A whole stream entry id (`<ms>-<seq>`), by the library's own grammar. */
+function IsEntryId(options: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isEntryId',
+      validator: { validate: (value: unknown) => typeof value === 'string' && isCompleteEntryId(value) },
+    },
+    options,
+  );
+}
 
 /** Conditions shared by listing, redrive and purge. */
 export class DeadLetterFilterDto {
@@ -63,7 +75,7 @@ export class ListDeadLettersQuery extends DeadLetterFilterDto {
 
   /** Paging: records after this dead-letter id. */
   @IsOptional()
-  @Matches(ENTRY_ID, { message: 'after must be an entry id (<ms>-<seq>)' })
+  @IsEntryId({ message: 'after must be an entry id (<ms>-<seq>)' })
   after?: string;
 }
 
@@ -72,7 +84,7 @@ export class DeadLetterSelectionDto extends DeadLetterFilterDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1000)
-  @Matches(ENTRY_ID, { each: true, message: 'ids must be dead-letter entry ids (<ms>-<seq>)' })
+  @IsEntryId({ each: true, message: 'ids must be dead-letter entry ids (<ms>-<seq>)' })
   ids?: string[];
 
   @IsOptional()

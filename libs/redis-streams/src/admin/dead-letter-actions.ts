@@ -2,6 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Redis } from 'ioredis';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { RedisScripts } from '../lua/scripts';
+import { encodePurgeLogEntry } from '../wire/dead-letter-record';
 import { StreamKeys } from '../wire/stream-keys';
 import { DeadLetterFilter, hasConditions, selectDeadLetters } from './dead-letters';
 
@@ -66,7 +67,7 @@ function operator(by: string | undefined): string {
 /**
  * Sends dead-letter records back to the group they failed in — that group only, through its own retry lane, which
  * no other group reads — with a fresh delivery budget, the original fields (so the event id and trace context are
- * kept) and a link to the record (`retry_redriven_from`). Each redrive is atomic (Lua) and recorded in the
+ * kept) and a link to the record (`LANE_FIELDS.redrivenFrom`). Each redrive is atomic (Lua) and recorded in the
  * dead-letter log. Records whose payload was truncated when dead-lettered are skipped: redriving them would
  * deliver a damaged event.
  */
@@ -141,20 +142,7 @@ export async function purgeDeadLetters(
     const [[, deleted]] = (await redis
       .multi()
       .xdel(StreamKeys.deadLetter(stream), ...batch)
-      .xadd(
-        StreamKeys.deadLetterLog(stream),
-        '*',
-        'action',
-        'purge',
-        'count',
-        batch.length,
-        'first_id',
-        batch[0],
-        'last_id',
-        batch[batch.length - 1],
-        'by',
-        by,
-      )
+      .xadd(StreamKeys.deadLetterLog(stream), '*', ...encodePurgeLogEntry(batch, by))
       .exec()) as [[Error | null, number]];
     purged += Number(deleted);
   }

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { StreamKeys } from '../wire/stream-keys';
-import { entryIdAt, entryIdTime, isEntryId } from '../wire/entry-ids';
+import { DeadLetterRecord, decodeDeadLetter } from '../wire/dead-letter-record';
+import { entryIdAt, entryIdTime, isCompleteEntryId, isEntryId } from '../wire/entry-ids';
 
 /** Which dead-letter records an operation applies to. Every given condition must hold. */
 export interface DeadLetterFilter {
@@ -15,33 +16,6 @@ export interface DeadLetterFilter {
   since?: number;
   /** Dead-lettered at or before (ms since the epoch). */
   until?: number;
-}
-
-/** One dead-letter record: where and why the entry failed, and the entry's own fields. */
-export interface DeadLetterRecord {
-  /** Its id in the dead-letter stream. */
-  id: string;
-  stream: string;
-  group: string;
-  consumer: string;
-  pattern: string;
-  /** The entry's id in the source stream. */
-  originalId: string;
-  eventId: string | null;
-  attempts: number;
-  reason: string;
-  errorClass: string;
-  errorMessage: string;
-  errorStack: string;
-  constraints: string[];
-  firstFailure: string;
-  lastFailure: string;
-  /** When it was dead-lettered (ms since the epoch, from its id). */
-  deadLetteredAt: number;
-  /** A field of the entry was longer than the cap and was cut: such a record cannot be redriven. */
-  truncated: boolean;
-  /** The entry's own fields as written by its producer. */
-  fields: Record<string, string>;
 }
 
 /** Options of {@link listDeadLetters}. */
@@ -72,35 +46,6 @@ export function hasConditions(filter: DeadLetterFilter): boolean {
   return [filter.group, filter.reason, filter.pattern, filter.since, filter.until].some(
     (value) => value !== undefined,
   );
-}
-
-/** Parses one dead-letter entry (field/value list as XRANGE returns it). */
-export function toDeadLetterRecord(id: string, flat: string[]): DeadLetterRecord {
-  const meta: Record<string, string> = {};
-  const fields: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) {
-    (flat[i].startsWith('dlq_') ? meta : fields)[flat[i]] = flat[i + 1];
-  }
-  return {
-    id,
-    stream: meta.dlq_stream ?? '',
-    group: meta.dlq_group ?? '',
-    consumer: meta.dlq_consumer ?? '',
-    pattern: meta.dlq_pattern || fields.type || '',
-    originalId: meta.dlq_original_id ?? '',
-    eventId: fields.event_id ?? null,
-    attempts: Number(meta.dlq_attempts ?? 0),
-    reason: meta.dlq_reason ?? '',
-    errorClass: meta.dlq_error_class ?? '',
-    errorMessage: meta.dlq_error_message ?? '',
-    errorStack: meta.dlq_error_stack ?? '',
-    constraints: meta.dlq_constraints ? meta.dlq_constraints.split(',') : [],
-    firstFailure: meta.dlq_first_failure ?? '',
-    lastFailure: meta.dlq_last_failure ?? '',
-    deadLetteredAt: entryIdTime(id),
-    truncated: meta.dlq_truncated === 'true',
-    fields,
-  };
 }
 
 function matches(record: DeadLetterRecord, filter: DeadLetterFilter): boolean {
@@ -135,7 +80,7 @@ export async function listDeadLetters(
   for (;;) {
     const page = await redis.xrange(key, start, end, 'COUNT', PAGE);
     for (const [id, flat] of page) {
-      const record = toDeadLetterRecord(id, flat);
+      const record = decodeDeadLetter(id, flat);
       if (matches(record, options)) {
         found.push(record);
         if (found.length >= limit) {
@@ -156,11 +101,11 @@ export async function getDeadLetter(
   stream: string,
   id: string,
 ): Promise<DeadLetterRecord | undefined> {
-  if (!/^\d+-\d+$/.test(id)) {
+  if (!isCompleteEntryId(id)) {
     throw new InvalidOptionsError(`"${id.slice(0, 64)}" is not a dead-letter entry id (<ms>-<seq>)`);
   }
   const [entry] = await redis.xrange(StreamKeys.deadLetter(stream), id, id);
-  return entry ? toDeadLetterRecord(entry[0], entry[1]) : undefined;
+  return entry ? decodeDeadLetter(entry[0], entry[1]) : undefined;
 }
 
 /** The records `ids` names, or (no ids) every record matching `filter`, up to `limit`. */

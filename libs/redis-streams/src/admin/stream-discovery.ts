@@ -20,7 +20,7 @@ export async function discoverStreams(redis: Redis): Promise<string[]> {
 
 /** The source streams that have a dead-letter stream. */
 export async function discoverDeadLetterSources(redis: Redis): Promise<string[]> {
-  const sources = (await streamKeys(redis, '*:dlq'))
+  const sources = (await streamKeys(redis, StreamKeys.deadLetterMatch()))
     .map((key) => StreamKeys.sourceOf(key))
     .filter((source): source is string => source !== undefined);
   return [...new Set(sources)].sort();

@@ -2,7 +2,9 @@ import { Redis } from 'ioredis';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { encodeEnvelope } from '../wire/envelope';
 import { StreamTail } from './stream-tail';
-import { compileTypeFilter, decodeTailedEntry, parseTailPosition } from './stream-tail-entry';
+import { parseTailPosition } from '../wire/entry-ids';
+import { decodeTailedEntry } from '../wire/lenient-decoder';
+import { compileTypeFilter } from '../wire/name-pattern';
 
 const entry = (...fields: Array<string | Buffer>): { id: string; fields: Buffer[] } => ({
   id: '1-0',

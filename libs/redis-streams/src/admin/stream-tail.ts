@@ -3,7 +3,9 @@ import { describeError, redisErrorCode } from '../errors/describe-error';
 import { InvalidOptionsError, RedisCommandError } from '../errors/redis-streams.error';
 import { assertInteger, resolveRedisUrl } from '../options/connection-options';
 import { RawEntry, parseReadReply } from '../redis/stream-replies';
-import { TailedEvent, compileTypeFilter, decodeTailedEntry, parseTailPosition } from './stream-tail-entry';
+import { parseTailPosition } from '../wire/entry-ids';
+import { TailedEvent, decodeTailedEntry } from '../wire/lenient-decoder';
+import { compileTypeFilter } from '../wire/name-pattern';
 
 /** Entries asked for per XREAD when the options do not say. */
 export const DEFAULT_TAIL_COUNT = 100;

@@ -1,5 +1,5 @@
 import { InvalidOptionsError } from '../errors/redis-streams.error';
-import { isEntryId } from '../wire/entry-ids';
+import { isGroupStart } from '../wire/entry-ids';
 
 /** A consumer group to provision, and where it starts when it is created. */
 export interface GroupTopology {
@@ -54,7 +54,7 @@ function group(raw: unknown, key: string | undefined, where: string): GroupTopol
   if (typeof start !== 'string') {
     fail(where, 'start must be a string');
   }
-  if (start !== '$' && !isEntryId(start)) {
+  if (!isGroupStart(start)) {
     fail(where, `start must be "0", "$" or an entry id, not "${start.slice(0, 40)}"`);
   }
   return { name: name(key ?? spec.name, where), start };

@@ -3,8 +3,11 @@ import type { RawEntry } from '../redis/stream-replies';
 import { StreamKeys } from '../wire/stream-keys';
 import { COUNT_AFTER_LUA } from './count-after.lua';
 import { DEAD_LETTER_LUA } from './dead-letter.lua';
+import { DELETE_IDLE_CONSUMER_LUA } from './delete-idle-consumer.lua';
 import { PROMOTE_RETRIES_LUA } from './promote-retries.lua';
 import { REDRIVE_DEAD_LETTER_LUA } from './redrive-dead-letter.lua';
+import { RELEASE_CONSUMER_LEASE_LUA } from './release-consumer-lease.lua';
+import { RENEW_CONSUMER_LEASE_LUA } from './renew-consumer-lease.lua';
 import { RENEW_LEASES_LUA } from './renew-leases.lua';
 import { CLAIM_OWN_PENDING_LUA } from './claim-own-pending.lua';
 import { RECLAIM_IDLE_LUA } from './reclaim-idle.lua';
@@ -24,6 +27,9 @@ const SCRIPTS = {
   nrsRedriveDeadLetterV2: { numberOfKeys: 3, lua: REDRIVE_DEAD_LETTER_LUA },
   nrsTrimBehindGroupsV2: { numberOfKeys: 1, lua: TRIM_BEHIND_GROUPS_LUA },
   nrsCountAfterV2: { numberOfKeys: 1, lua: COUNT_AFTER_LUA },
+  nrsRenewConsumerLeaseV1: { numberOfKeys: 1, lua: RENEW_CONSUMER_LEASE_LUA },
+  nrsReleaseConsumerLeaseV1: { numberOfKeys: 1, lua: RELEASE_CONSUMER_LEASE_LUA },
+  nrsDeleteIdleConsumerV1: { numberOfKeys: 1, lua: DELETE_IDLE_CONSUMER_LUA },
 } as const;
 
 const bound = new WeakMap<Redis, RedisScripts>();
@@ -227,6 +233,21 @@ export class RedisScripts {
   /** See count-after.lua.ts. */
   async countAfter(stream: string, id: string): Promise<number> {
     return Number(await this.call('nrsCountAfterV2')(stream, id));
+  }
+
+  /** See renew-consumer-lease.lua.ts. Resolves true when extended, false when the lease is not `token`'s. */
+  async renewConsumerLease(key: string, token: string, leaseMs: number): Promise<boolean> {
+    return Number(await this.call('nrsRenewConsumerLeaseV1')(key, token, String(leaseMs))) === 1;
+  }
+
+  /** See release-consumer-lease.lua.ts. Resolves true when deleted, false when the lease is not `token`'s. */
+  async releaseConsumerLease(key: string, token: string): Promise<boolean> {
+    return Number(await this.call('nrsReleaseConsumerLeaseV1')(key, token)) === 1;
+  }
+
+  /** See delete-idle-consumer.lua.ts. Resolves true when deleted, false when it has pending entries. */
+  async deleteIdleConsumer(key: string, group: string, consumer: string): Promise<boolean> {
+    return Number(await this.call('nrsDeleteIdleConsumerV1')(key, group, consumer)) === 1;
   }
 
   private call(name: keyof typeof SCRIPTS | `${keyof typeof SCRIPTS}Buffer`): ScriptCall {

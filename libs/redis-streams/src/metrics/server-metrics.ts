@@ -1,4 +1,5 @@
 import type { ServerRedisStreams } from '../server/server-redis-streams';
+import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
 import { PatternLabels } from './metric-labels';
 import { MetricSet, STAT_COUNTERS, StatCounterKey } from './metric-set';
 
@@ -74,7 +75,7 @@ export class ServerMetrics {
     });
     server.on('dead-lettered', ({ stream, pattern, reason }) => {
       // A type nobody here handles is whatever a producer wrote: not a label value.
-      const label = reason === 'no-handler' ? '' : patterns.label(pattern);
+      const label = reason === DEAD_LETTER_REASONS.noHandler ? '' : patterns.label(pattern);
       set.deadLetters.inc({ stream, group, pattern: label, reason });
     });
     server.on('rejected', ({ stream, reason }) => set.rejected.inc({ stream, group, reason }));

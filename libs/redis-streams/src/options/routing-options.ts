@@ -1,4 +1,5 @@
 import { InvalidOptionsError } from '../errors/redis-streams.error';
+import { isNameOrPrefix, isWildcard } from '../wire/name-pattern';
 
 /**
  * How a stream's entries are read.
@@ -59,12 +60,7 @@ export function resolveRoutes(routes: StreamRoute[] | undefined): ResolvedRoute[
       throw new InvalidOptionsError(`routes[${index}].patterns must list at least one pattern`);
     }
     for (const pattern of route.patterns) {
-      const star = typeof pattern === 'string' ? pattern.indexOf('*') : -1;
-      if (
-        typeof pattern !== 'string' ||
-        pattern.length === 0 ||
-        (star !== -1 && star !== pattern.length - 1)
-      ) {
+      if (!isNameOrPrefix(pattern)) {
         throw new InvalidOptionsError(
           `routes[${index}].patterns: "${String(pattern)}" must be a name or a prefix ending with a single *`,
         );
@@ -74,7 +70,7 @@ export function resolveRoutes(routes: StreamRoute[] | undefined): ResolvedRoute[
     if (!['envelope', 'flat', 'auto'].includes(codec)) {
       throw new InvalidOptionsError(`routes[${index}].codec must be envelope, flat or auto`);
     }
-    const shared = route.patterns.length > 1 || route.patterns[0].endsWith('*');
+    const shared = route.patterns.length > 1 || isWildcard(route.patterns[0]);
     const unknownTypes = route.unknownTypes ?? 'skip';
     if (unknownTypes !== 'skip' && unknownTypes !== 'dead-letter') {
       throw new InvalidOptionsError(`routes[${index}].unknownTypes must be skip or dead-letter`);

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
+import { isGroupStart } from '../wire/entry-ids';
 import { RedisConnectionOptions, assertInteger, resolveRedisUrl } from './connection-options';
 import {
   DEFAULT_DELIVERY_POLICY,
@@ -110,8 +111,6 @@ export function defaultConsumerName(): string {
   return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-const STREAM_ID = /^(\$|0|\d+(-\d+)?)$/;
-
 /** Room for the envelope's other fields beside a payload of `maxPayloadBytes` when `maxEntryBytes` is not set. */
 const ENVELOPE_ALLOWANCE_BYTES = 64 * 1024;
 
@@ -137,7 +136,7 @@ export function resolveServerOptions(options: RedisStreamsServerOptions): Resolv
   if (resolved.consumer.trim() === '') {
     throw new InvalidOptionsError('consumer must not be empty');
   }
-  if (!STREAM_ID.test(resolved.startId)) {
+  if (!isGroupStart(resolved.startId)) {
     throw new InvalidOptionsError(`startId must be $, 0 or a stream id (got "${resolved.startId}")`);
   }
   assertInteger('batchSize', resolved.batchSize, 1, 10_000);

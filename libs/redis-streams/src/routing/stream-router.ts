@@ -1,15 +1,6 @@
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { ResolvedRoute, RoutingOptions, resolveRoutes } from '../options/routing-options';
-
-/** True when a route's pattern spec (`name`, `prefix*`) covers `pattern` (a name, or a handler's own `prefix*`). */
-export function specMatches(spec: string, pattern: string): boolean {
-  return spec === pattern || (spec.endsWith('*') && pattern.startsWith(spec.slice(0, -1)));
-}
-
-/** True when `pattern` ends with the wildcard. */
-export function isWildcard(pattern: string): boolean {
-  return pattern.endsWith('*');
-}
+import { isWildcard, specMatches } from '../wire/name-pattern';
 
 /**
  * Maps patterns to streams and streams to their routes, for producers and consumers alike,

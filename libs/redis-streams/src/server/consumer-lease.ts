@@ -3,6 +3,7 @@ import { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { describeError } from '../errors/describe-error';
 import { RedisStreamsError } from '../errors/redis-streams.error';
+import { RedisScripts } from '../lua/scripts';
 import { Periodic } from './periodic';
 
 /** Another live process uses this consumer name in this group. */
@@ -10,9 +11,6 @@ export class ConsumerNameInUseError extends RedisStreamsError {}
 
 /** This process lost its consumer name to another process while it was stalled: it stopped consuming. */
 export class ConsumerNameLostError extends RedisStreamsError {}
-
-const RENEW_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
-const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /**
  * Makes a consumer name belong to one live process: a lease key renewed while the process runs. A second process
@@ -86,7 +84,7 @@ export class ConsumerLease {
       return;
     }
     try {
-      await this.commands.eval(RELEASE_LUA, 1, this.key, this.token);
+      await RedisScripts.for(this.commands).releaseConsumerLease(this.key, this.token);
     } catch (error) {
       this.logger.warn(`consumer lease not released (it expires by itself): ${describeError(error)}`);
     }
@@ -107,7 +105,7 @@ export class ConsumerLease {
       return false;
     }
     const sentAt = Date.now();
-    if (Number(await this.commands.eval(RENEW_LUA, 1, this.key, this.token, String(this.leaseMs))) === 1) {
+    if (await RedisScripts.for(this.commands).renewConsumerLease(this.key, this.token, this.leaseMs)) {
       this.validUntil = sentAt + this.leaseMs;
       return true;
     }

@@ -14,6 +14,7 @@ import { DeliveryTrace } from '../tracing/delivery-trace';
 import { traceLogSuffix, traceparentOfFields } from '../tracing/trace-headers';
 import { BoundHandler, HandlerTable } from './handler-table';
 import { InFlight } from './in-flight';
+import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
 import { Delivery, toDelivery } from './delivery';
 import { Outcomes } from './outcomes';
 import { RedisStreamsServerStats } from './server-types';
@@ -126,7 +127,9 @@ export class EntryDispatcher {
       decoded = decodeEntry(delivery.fields, route, deps.limits);
     } catch (error) {
       const bad =
-        error instanceof BadEntryError ? error : new BadEntryError('invalid-json', describeError(error));
+        error instanceof BadEntryError
+          ? error
+          : new BadEntryError(DEAD_LETTER_REASONS.invalidJson, describeError(error));
       return this.reject(delivery, bad);
     }
     const bound = deps.table.resolve(delivery.stream, decoded.pattern);
@@ -137,7 +140,7 @@ export class EntryDispatcher {
     if (delivery.deliveryCount > maxDeliveries) {
       // Crash redeliveries count: an entry that keeps killing its consumer stops here.
       return deps.outcomes.deadLetter(delivery, {
-        reason: 'max-deliveries',
+        reason: DEAD_LETTER_REASONS.maxDeliveries,
         errorClass: 'MaxDeliveriesExceeded',
         message: `delivered ${delivery.deliveryCount} times; maxDeliveries is ${maxDeliveries}`,
         pattern: decoded.pattern,
@@ -281,7 +284,7 @@ export class EntryDispatcher {
     if (failure.permanent || outOfDeliveries) {
       await deps.outcomes.deadLetter(delivery, {
         ...failure,
-        reason: failure.permanent ? failure.reason : 'max-deliveries',
+        reason: failure.permanent ? failure.reason : DEAD_LETTER_REASONS.maxDeliveries,
         pattern,
       });
       return;
@@ -297,9 +300,13 @@ export class EntryDispatcher {
       return;
     }
     deps.counters.rejected++;
-    deps.events.emit('rejected', { stream: delivery.stream, id: delivery.originalId, reason: 'no-handler' });
+    deps.events.emit('rejected', {
+      stream: delivery.stream,
+      id: delivery.originalId,
+      reason: DEAD_LETTER_REASONS.noHandler,
+    });
     await deps.outcomes.deadLetter(delivery, {
-      reason: 'no-handler',
+      reason: DEAD_LETTER_REASONS.noHandler,
       errorClass: 'NoHandlerError',
       message: `no handler for type "${pattern.slice(0, 200)}" in group ${deps.group}`,
       pattern,
@@ -308,7 +315,7 @@ export class EntryDispatcher {
 
   private async reject(delivery: Delivery, error: BadEntryError): Promise<void> {
     const { deps } = this;
-    if (error.reason === 'deleted') {
+    if (error.reason === DEAD_LETTER_REASONS.deleted) {
       // Nothing left to handle or record; acknowledging removes the dangling PEL slot.
       deps.counters.deletedWhilePending++;
       deps.logger.warn(

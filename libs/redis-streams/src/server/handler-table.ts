@@ -8,7 +8,8 @@ import {
 } from '../options/delivery-policy';
 import { ResolvedRoute } from '../options/routing-options';
 import { StreamKeys } from '../wire/stream-keys';
-import { StreamRouter, isWildcard } from '../routing/stream-router';
+import { StreamRouter } from '../routing/stream-router';
+import { isWildcard, wildcardPrefix } from '../wire/name-pattern';
 
 /** A handler and the delivery policy it runs under. */
 export interface BoundHandler {
@@ -77,7 +78,7 @@ export class HandlerTable {
         policy: resolveDeliveryPolicy(defaults, extras?.[POLICY_EXTRAS_KEY], `@EventPattern('${pattern}')`),
       };
       if (isWildcard(pattern)) {
-        entry.wildcards.push({ prefix: pattern.slice(0, -1), bound });
+        entry.wildcards.push({ prefix: wildcardPrefix(pattern), bound });
         entry.wildcards.sort((a, b) => b.prefix.length - a.prefix.length);
       } else {
         entry.exact.set(pattern, bound);

@@ -1,12 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { describeError } from '../errors/describe-error';
-
-/** Deletes the consumer only if its PEL is empty, atomically. Returns 1 deleted, 0 not. */
-const DELETE_IF_EMPTY_LUA = `
-if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return 0 end
-redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
-return 1`;
+import { RedisScripts } from '../lua/scripts';
 
 /**
  * Deletes consumers of `group` that have been idle longer than `idleMs` and have nothing pending (a process that
@@ -29,7 +24,7 @@ export async function sweepIdleConsumers(
         const field = (name: string): unknown => info[info.indexOf(name) + 1];
         const name = String(field('name'));
         if (name !== self && Number(field('pending')) === 0 && Number(field('idle')) > idleMs) {
-          if (Number(await commands.eval(DELETE_IF_EMPTY_LUA, 1, key, group, name)) === 1) {
+          if (await RedisScripts.for(commands).deleteIdleConsumer(key, group, name)) {
             deleted.push(name);
           }
         }

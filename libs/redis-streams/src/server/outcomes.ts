@@ -5,14 +5,15 @@ import { RedisScripts } from '../lua/scripts';
 import { StreamKeys } from '../wire/stream-keys';
 import { traceLogSuffix, traceparentOfFields } from '../tracing/trace-headers';
 import { AckBatcher } from './ack-batcher';
-import { cappedOriginal } from '../wire/dead-letter-copy';
+import { DeadLetterReason } from '../wire/dead-letter-reasons';
+import { encodeDeadLetter } from '../wire/dead-letter-record';
 import { Delivery } from './delivery';
-import { LANE_FIELDS } from '../wire/lane-fields';
+import { encodeLaneFields } from '../wire/lane-fields';
 import { RedisStreamsServerStats } from './server-types';
 
 /** What is recorded about a failure in a dead-letter entry. */
 export interface DeadLetterCause {
-  reason: string;
+  reason: DeadLetterReason;
   errorClass: string;
   message: string;
   stack?: string;
@@ -42,8 +43,6 @@ export interface OutcomesDeps {
   logger: LoggerService;
 }
 
-const MAX_MESSAGE = 1024;
-const MAX_STACK = 4096;
 /** Why a retry or dead letter did nothing: the Lua step found the entry no longer pending for this consumer. */
 const NOT_OURS =
   'the entry is no longer pending for this consumer (acknowledged, or taken over by another consumer while this ' +
@@ -96,13 +95,12 @@ export class Outcomes {
     }
     const member = JSON.stringify([
       ...(delivery.fields ?? []).map((field) => field.toString()),
-      LANE_FIELDS.originalId,
-      delivery.originalId,
-      LANE_FIELDS.deliveries,
-      String(delivery.deliveryCount),
-      LANE_FIELDS.firstFailure,
-      delivery.firstFailure ?? new Date().toISOString(),
-      ...(delivery.redrivenFrom ? [LANE_FIELDS.redrivenFrom, delivery.redrivenFrom] : []),
+      ...encodeLaneFields({
+        originalId: delivery.originalId,
+        deliveries: delivery.deliveryCount,
+        firstFailure: delivery.firstFailure ?? new Date().toISOString(),
+        redrivenFrom: delivery.redrivenFrom,
+      }),
     ]);
     try {
       const scheduled = await deps.scripts.scheduleRetry(
@@ -143,43 +141,28 @@ export class Outcomes {
       return;
     }
     const now = new Date().toISOString();
-    const fields: Array<string | Buffer> = [
-      ...cappedOriginal(delivery.fields, {
+    const fields = encodeDeadLetter({
+      fields: delivery.fields,
+      copyLimits: {
         maxFieldBytes: deps.maxFieldBytes,
         maxFields: deps.maxFields,
         maxBytes: deps.maxEntryBytes,
-      }),
-      'dlq_stream',
-      delivery.stream,
-      'dlq_group',
-      deps.group,
-      'dlq_consumer',
-      deps.consumer,
-      'dlq_pattern',
-      cause.pattern ?? '',
-      'dlq_original_id',
-      delivery.originalId,
-      'dlq_attempts',
-      String(delivery.deliveryCount),
-      'dlq_reason',
-      cause.reason,
-      'dlq_error_class',
-      cause.errorClass,
-      'dlq_error_message',
-      cause.message.slice(0, MAX_MESSAGE),
-      'dlq_error_stack',
-      (cause.stack ?? '').slice(0, MAX_STACK),
-      'dlq_first_failure',
-      delivery.firstFailure ?? now,
-      'dlq_last_failure',
-      now,
-    ];
-    if (delivery.redrivenFrom) {
-      fields.push('dlq_redriven_from', delivery.redrivenFrom);
-    }
-    if (cause.constraints?.length) {
-      fields.push('dlq_constraints', cause.constraints.join(','));
-    }
+      },
+      stream: delivery.stream,
+      group: deps.group,
+      consumer: deps.consumer,
+      pattern: cause.pattern,
+      originalId: delivery.originalId,
+      attempts: delivery.deliveryCount,
+      reason: cause.reason,
+      errorClass: cause.errorClass,
+      errorMessage: cause.message,
+      errorStack: cause.stack,
+      constraints: cause.constraints,
+      firstFailure: delivery.firstFailure ?? now,
+      lastFailure: now,
+      redrivenFrom: delivery.redrivenFrom,
+    });
     try {
       const deadLetterId = await deps.scripts.deadLetter(
         delivery.readKey,

@@ -1,6 +1,7 @@
 import { DeliveryControl } from '../ctx-host/redis-streams.context';
 import { RedisStreamsError } from '../errors/redis-streams.error';
 import { DeliveryPolicy, backoffDelay, validRetryDelay } from '../options/delivery-policy';
+import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
 import { Delivery } from './delivery';
 import { Outcomes } from './outcomes';
 
@@ -42,7 +43,7 @@ export class Settlement implements DeliveryControl {
   async deadLetter(reason: string): Promise<void> {
     this.claim();
     await this.outcomes.deadLetter(this.delivery, {
-      reason: 'manual',
+      reason: DEAD_LETTER_REASONS.manual,
       errorClass: 'ManualDeadLetter',
       message: String(reason),
       pattern: this.pattern,

@@ -1,3 +1,5 @@
+import { DEAD_LETTER_FIELDS } from './dead-letter-fields';
+
 /** Bounds on the copy of an entry's own fields kept in its dead-letter record. */
 export interface DeadLetterCopyLimits {
   /** Longest name or value copied (bytes); a longer one is cut. */
@@ -9,11 +11,11 @@ export interface DeadLetterCopyLimits {
 }
 
 /** The field that marks a record whose copy was cut: such a record cannot be redriven. */
-export const TRUNCATED_FIELDS: readonly Buffer[] = [Buffer.from('dlq_truncated'), Buffer.from('true')];
+const TRUNCATED_FIELDS: readonly Buffer[] = [Buffer.from(DEAD_LETTER_FIELDS.truncated), Buffer.from('true')];
 
 /**
  * The entry's fields as written, in order, for its dead-letter record, within `limits` (whole pairs, a value cut
- * to what is left of the byte budget), followed by `dlq_truncated true` when anything was left out or cut. A
+ * to what is left of the byte budget), followed by the truncated marker (`true`) when anything was left out or cut. A
  * too-large entry is recorded, not copied whole — and the record stays within what the Lua step can pass on.
  */
 export function cappedOriginal(fields: Buffer[] | null, limits: DeadLetterCopyLimits): Buffer[] {

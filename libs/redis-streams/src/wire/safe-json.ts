@@ -1,5 +1,6 @@
 import secureJson from 'secure-json-parse';
 import { BadEntryError } from '../errors/bad-entry.error';
+import { DEAD_LETTER_REASONS } from './dead-letter-reasons';
 
 /**
  * The nesting depth of a JSON text, counted without parsing it (brackets outside strings), stopping early
@@ -51,13 +52,13 @@ function openingBracketsAtMost(text: string, limit: number): boolean {
  */
 export function parseJsonSafely(text: string, maxDepth: number): unknown {
   if (jsonDepthExceeds(text, maxDepth)) {
-    throw new BadEntryError('too-deep', `JSON nested deeper than ${maxDepth}`);
+    throw new BadEntryError(DEAD_LETTER_REASONS.tooDeep, `JSON nested deeper than ${maxDepth}`);
   }
   if (cannotNamePrototype(text)) {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new BadEntryError('invalid-json', 'not valid JSON');
+      throw new BadEntryError(DEAD_LETTER_REASONS.invalidJson, 'not valid JSON');
     }
   }
   try {
@@ -65,9 +66,12 @@ export function parseJsonSafely(text: string, maxDepth: number): unknown {
   } catch (error) {
     const message = error instanceof Error ? error.message : '';
     if (/prototype/i.test(message)) {
-      throw new BadEntryError('prototype-pollution', 'JSON has a __proto__ or constructor.prototype key');
+      throw new BadEntryError(
+        DEAD_LETTER_REASONS.prototypePollution,
+        'JSON has a __proto__ or constructor.prototype key',
+      );
     }
-    throw new BadEntryError('invalid-json', 'not valid JSON');
+    throw new BadEntryError(DEAD_LETTER_REASONS.invalidJson, 'not valid JSON');
   }
 }
 

@@ -27,6 +27,9 @@ function segment(name: string): string {
   return name.replace(/[%:]/g, (char) => (char === '%' ? '%25' : '%3A'));
 }
 
+/** Ends the name of a stream's dead-letter stream. */
+const DEAD_LETTER_SUFFIX = ':dlq';
+
 /**
  * Every key derived from a stream, built in one place. Derived keys hash to the stream's cluster slot: a stream
  * named `orders` (no hash tag) gets `{orders}:…`, a stream that already has a tag (`{shop}:orders`) keeps it, so the
@@ -73,7 +76,12 @@ export class StreamKeys {
 
   /** The dead-letter stream of a source stream (one per stream, all groups). */
   static deadLetter(stream: string): string {
-    return `${StreamKeys.base(stream)}:dlq`;
+    return `${StreamKeys.base(stream)}${DEAD_LETTER_SUFFIX}`;
+  }
+
+  /** A SCAN MATCH pattern that finds every dead-letter stream (and may find more: check each with {@link sourceOf}). */
+  static deadLetterMatch(): string {
+    return `*${DEAD_LETTER_SUFFIX}`;
   }
 
   /** The log of what operators did to the dead-letter stream (redrives, purges). */

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { purgeDeadLetters, redriveDeadLetters } from '../../admin/dead-letter-actions';
-import { DeadLetterFilter, DeadLetterRecord, getDeadLetter, listDeadLetters } from '../../admin/dead-letters';
+import { DeadLetterFilter, getDeadLetter, listDeadLetters } from '../../admin/dead-letters';
+import { DeadLetterRecord } from '../../wire/dead-letter-record';
 import { discoverDeadLetterSources } from '../../admin/stream-discovery';
 import { CommandContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
