@@ -1,13 +1,10 @@
-import { EventEmitter } from 'node:events';
 import { LoggerService } from '@nestjs/common';
-import type { ReadPacket } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
-import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
 import { RedisScripts } from '../lua/scripts';
 import { ResolvedServerOptions } from '../options/server-options';
 import { AckBatcher } from './ack-batcher';
 import { ConsumerLease } from './consumer-lease';
-import { DispatchCounters, EntryDispatcher } from './entry-dispatcher';
+import { EntryDispatcher, HandlerRunner } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
 import { handOver } from './handover';
 import { HandlerTable } from './handler-table';
@@ -20,6 +17,7 @@ import { Periodic } from './periodic';
 import { Reclaimer } from './reclaimer';
 import { RetryPromoter } from './retry-promoter';
 import { StreamReader } from './stream-reader';
+import { Telemetry } from './telemetry';
 
 /** What the pipeline needs from the server. */
 export interface ConsumerPipelineDeps {
@@ -28,12 +26,11 @@ export interface ConsumerPipelineDeps {
   table: HandlerTable;
   options: ResolvedServerOptions;
   inFlight: InFlight;
-  counters: DispatchCounters;
-  events: EventEmitter;
+  telemetry: Telemetry;
   logger: LoggerService;
   /** The consumer name's lease: nothing is taken or settled without it. */
   lease: ConsumerLease;
-  runHandler(pattern: string, packet: ReadPacket, context: RedisStreamsContext): Promise<void>;
+  runHandler: HandlerRunner;
   onHealth(connected: boolean): void;
 }
 
@@ -52,7 +49,7 @@ export class ConsumerPipeline {
   private readonly sweeper: Periodic;
 
   constructor(private readonly deps: ConsumerPipelineDeps) {
-    const { commands, table, options, counters, logger, inFlight, lease } = deps;
+    const { commands, table, options, telemetry, logger, inFlight, lease } = deps;
     const scripts = new RedisScripts(commands);
     const pelLock = new Mutex();
     const mayWrite = (): boolean | Promise<boolean> => lease.mayWrite();
@@ -60,10 +57,7 @@ export class ConsumerPipeline {
       commands,
       options.group,
       logger,
-      (_key, sent, acked) => {
-        counters.acked += acked;
-        counters.processedTwice += sent - acked;
-      },
+      (_key, sent, acked) => telemetry.acked(sent, acked),
       options.maxReconnectDelayMs,
       (key) => table.readKey(key).lane,
       mayWrite,
@@ -78,8 +72,7 @@ export class ConsumerPipeline {
       maxFields: options.maxFields,
       maxEntryBytes: options.maxEntryBytes,
       mayWrite,
-      counters,
-      events: deps.events,
+      telemetry,
       logger,
     });
     const dispatcher = new EntryDispatcher({
@@ -90,10 +83,9 @@ export class ConsumerPipeline {
       table,
       outcomes,
       inFlight,
-      counters,
-      events: deps.events,
+      telemetry,
       logger,
-      runHandler: (pattern, packet, context) => deps.runHandler(pattern, packet, context),
+      runHandler: deps.runHandler,
     });
     this.dispatcher = dispatcher;
     const readKeys = table.readKeys();
@@ -115,7 +107,7 @@ export class ConsumerPipeline {
       isSettling,
       onEntries: (key, entries) => dispatcher.dispatch(key, entries),
       onDeleted: (key, ids) => {
-        counters.deletedWhilePending += ids.length;
+        telemetry.deletedWhilePending(ids.length);
         logger.warn(
           `${key}: ${ids.length} pending entr${ids.length === 1 ? 'y was' : 'ies were'} deleted from the stream`,
         );
@@ -147,8 +139,8 @@ export class ConsumerPipeline {
       isSettling,
       onEntries: (key, entries) => dispatcher.dispatch(key, entries),
       onReclaimed: (taken, deleted) => {
-        counters.reclaimed += taken;
-        counters.deletedWhilePending += deleted;
+        telemetry.reclaimed(taken);
+        telemetry.deletedWhilePending(deleted);
       },
     });
     this.leaseKeeper = new LeaseKeeper(
@@ -160,8 +152,8 @@ export class ConsumerPipeline {
       Math.max(10, Math.floor(options.minIdleMs / 3)),
       logger,
       {
-        onLost: (count) => (counters.leasesLost += count),
-        onDeleted: (count) => (counters.deletedWhilePending += count),
+        onLost: (count) => telemetry.leasesLost(count),
+        onDeleted: (count) => telemetry.deletedWhilePending(count),
       },
     );
     const sweepEveryMs = Math.min(60_000, Math.max(50, Math.floor(options.deleteIdleConsumersAfterMs / 2)));
@@ -221,12 +213,14 @@ export class ConsumerPipeline {
     await this.acks.flush();
     this.acks.stop();
     if (deps.commands.status === 'ready' && !deps.lease.lost) {
-      deps.counters.handedOver += await handOver(
-        deps.commands,
-        deps.table.readKeys(),
-        deps.options.group,
-        deps.options.consumer,
-        deps.logger,
+      deps.telemetry.handedOver(
+        await handOver(
+          deps.commands,
+          deps.table.readKeys(),
+          deps.options.group,
+          deps.options.consumer,
+          deps.logger,
+        ),
       );
     }
   }

@@ -1,12 +1,10 @@
-import { EventEmitter } from 'node:events';
 import { LoggerService } from '@nestjs/common';
-import type { ReadPacket } from '@nestjs/microservices';
+import type { MessageHandler } from '@nestjs/microservices';
 import { takeFailure } from '../ctx-host/failure-record';
 import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
 import { BadEntryError } from '../errors/bad-entry.error';
 import { describeError } from '../errors/describe-error';
 import { HandlerTimeoutError, classifyFailure } from '../errors/failure';
-import { backoffDelay } from '../options/delivery-policy';
 import { ResolvedRoute } from '../options/routing-options';
 import { RawEntry } from '../redis/stream-replies';
 import { DecodeLimits, DecodedEntry, decodeEntry } from '../wire/entry-decoder';
@@ -17,11 +15,18 @@ import { InFlight } from './in-flight';
 import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
 import { Delivery, toDelivery } from './delivery';
 import { Outcomes } from './outcomes';
-import { RedisStreamsServerStats } from './server-types';
 import { Settlement } from './settlement';
+import { Telemetry } from './telemetry';
 
-/** The counters a dispatcher moves. */
-export type DispatchCounters = Omit<RedisStreamsServerStats, 'inFlight' | 'running' | 'pendingAcks'>;
+/**
+ * Runs a handler to its end (inside Nest's processing hooks when any are set) and settles only when it has finished:
+ * the server hands one to the dispatcher at start.
+ */
+export type HandlerRunner = (
+  handler: MessageHandler,
+  data: unknown,
+  context: RedisStreamsContext,
+) => Promise<void>;
 
 /** What the dispatcher needs from the server around it. */
 export interface EntryDispatcherDeps {
@@ -31,13 +36,11 @@ export interface EntryDispatcherDeps {
   table: HandlerTable;
   outcomes: Outcomes;
   inFlight: InFlight;
-  counters: DispatchCounters;
-  events: EventEmitter;
+  telemetry: Telemetry;
   logger: LoggerService;
   /** True while the entry waits for its XACK: it is done here and must not be started again. */
   isAcking(readKey: string, id: string): boolean;
-  /** Runs the handler and settles when it has finished (the server's `handleEvent`). */
-  runHandler(pattern: string, packet: ReadPacket, context: RedisStreamsContext): Promise<void>;
+  runHandler: HandlerRunner;
 }
 
 /**
@@ -67,7 +70,7 @@ export class EntryDispatcher {
    * reported (`entry.deliveries`), or 1 for an entry read with `>` (its first delivery to the group).
    */
   dispatch(readKey: string, entries: RawEntry[]): void {
-    const { inFlight, counters, table } = this.deps;
+    const { inFlight, telemetry, table } = this.deps;
     if (this.stopped) {
       return;
     }
@@ -81,7 +84,7 @@ export class EntryDispatcher {
       if (!held) {
         continue;
       }
-      counters.received++;
+      telemetry.received(1);
       this.waiting.push(toDelivery(readKey, stream, lane, entry, entry.deliveries ?? 1, held));
     }
     this.pump();
@@ -136,17 +139,16 @@ export class EntryDispatcher {
     if (!bound) {
       return this.unhandled(delivery, decoded.pattern, route);
     }
+    const settlement = new Settlement(delivery, deps.outcomes, decoded.pattern, bound.policy);
     const { maxDeliveries } = bound.policy;
     if (delivery.deliveryCount > maxDeliveries) {
       // Crash redeliveries count: an entry that keeps killing its consumer stops here.
-      return deps.outcomes.deadLetter(delivery, {
+      return settlement.reject({
         reason: DEAD_LETTER_REASONS.maxDeliveries,
         errorClass: 'MaxDeliveriesExceeded',
         message: `delivered ${delivery.deliveryCount} times; maxDeliveries is ${maxDeliveries}`,
-        pattern: decoded.pattern,
       });
     }
-    const settlement = new Settlement(delivery, decoded.pattern, bound.policy, deps.outcomes);
     const context = new RedisStreamsContext([
       delivery.stream,
       delivery.originalId,
@@ -166,35 +168,24 @@ export class EntryDispatcher {
     try {
       await result;
     } catch (error) {
-      if (!settlement.settleByTransport()) {
-        // The handler settled the delivery itself, then threw: its own settlement stands.
-        deps.counters.failed++;
-        return;
-      }
       // Prefer the original exception when RedisStreamsExceptionFilter recorded it. Handlers may fail with anything
       // (Nest passes RpcException payloads on as plain objects): classification takes unknown.
       const failure: unknown = takeFailure(context)?.error ?? error;
-      await this.failed(delivery, decoded.pattern, bound, failure, performance.now() - startedAt);
+      await this.failed(settlement, delivery, decoded.pattern, failure, performance.now() - startedAt);
       if (settled) {
         await settled; // timed out: the delivery is settled, but the handler keeps its slot until it ends
       }
       return;
     }
-    deps.counters.handled++;
-    const { lost } = delivery.held;
-    if (bound.policy.autoAck && settlement.settleByTransport() && lost !== 'deleted' && lost !== 'gone') {
-      deps.outcomes.ack(delivery); // also when another consumer took it meanwhile: it was handled
-    }
-    // autoAck off and left unsettled: it stays pending and is redelivered after minIdleMs.
-    // The hot path: no event object unless someone (metrics) listens.
-    if (deps.events.listenerCount('handled') > 0) {
-      deps.events.emit('handled', {
-        stream: delivery.stream,
-        id: delivery.originalId,
-        pattern: decoded.pattern,
-        durationMs: performance.now() - startedAt,
-      });
-    }
+    if (bound.policy.autoAck) {
+      settlement.succeed();
+    } // autoAck off and left unsettled: it stays pending and is redelivered after minIdleMs.
+    deps.telemetry.handled(
+      delivery.stream,
+      delivery.originalId,
+      decoded.pattern,
+      performance.now() - startedAt,
+    );
   }
 
   /**
@@ -220,9 +211,7 @@ export class EntryDispatcher {
       redrivenFrom: delivery.redrivenFrom,
       headers: decoded.headers,
     });
-    const running = tracing.run(() =>
-      deps.runHandler(decoded.pattern, { pattern: decoded.pattern, data: decoded.data }, context),
-    );
+    const running = tracing.run(() => deps.runHandler(bound.handler, decoded.data, context));
     const timeoutMs = bound.policy.handlerTimeoutMs;
     if (timeoutMs === undefined) {
       return { result: tracing.endWith(running), settled: undefined };
@@ -249,7 +238,7 @@ export class EntryDispatcher {
 
   private lateResult(delivery: Delivery, timedOut: boolean, how: string): void {
     if (timedOut) {
-      this.deps.counters.lateResults++;
+      this.deps.telemetry.lateResult();
       this.deps.logger.warn(
         `${delivery.stream} ${delivery.originalId}: handler ${how} after its timeout; result ignored`,
       );
@@ -257,21 +246,24 @@ export class EntryDispatcher {
   }
 
   private async failed(
+    settlement: Settlement,
     delivery: Delivery,
     pattern: string,
-    bound: BoundHandler,
     error: unknown,
     durationMs: number,
   ): Promise<void> {
     const { deps } = this;
-    deps.counters.failed++;
+    if (settlement.settled) {
+      deps.telemetry.failedAfterSettling(); // the handler settled the delivery itself, then threw: that stands
+      return;
+    }
     const failure = classifyFailure(error);
     deps.logger.warn(
       `${delivery.stream} ${delivery.originalId} "${pattern}" failed on delivery ${delivery.deliveryCount} ` +
         `(${failure.reason}): ${failure.errorClass}: ${failure.message.slice(0, 200)}` +
         traceLogSuffix(traceparentOfFields(delivery.fields)),
     );
-    deps.events.emit('handler-failed', {
+    deps.telemetry.failed({
       stream: delivery.stream,
       id: delivery.originalId,
       pattern,
@@ -280,56 +272,42 @@ export class EntryDispatcher {
       reason: failure.reason,
       durationMs,
     });
-    const outOfDeliveries = delivery.deliveryCount >= bound.policy.maxDeliveries;
-    if (failure.permanent || outOfDeliveries) {
-      await deps.outcomes.deadLetter(delivery, {
-        ...failure,
-        reason: failure.permanent ? failure.reason : DEAD_LETTER_REASONS.maxDeliveries,
-        pattern,
-      });
-      return;
-    }
-    await deps.outcomes.retry(delivery, backoffDelay(bound.policy.backoff, delivery.deliveryCount), pattern);
+    await settlement.fail(failure);
   }
 
   private async unhandled(delivery: Delivery, pattern: string, route: ResolvedRoute): Promise<void> {
     const { deps } = this;
+    const settlement = new Settlement(delivery, deps.outcomes, pattern);
     if (route.shared && route.unknownTypes === 'skip') {
-      deps.counters.skipped++;
-      deps.outcomes.ack(delivery);
+      deps.telemetry.skipped();
+      settlement.skip();
       return;
     }
-    deps.counters.rejected++;
-    deps.events.emit('rejected', {
+    deps.telemetry.rejected({
       stream: delivery.stream,
       id: delivery.originalId,
       reason: DEAD_LETTER_REASONS.noHandler,
     });
-    await deps.outcomes.deadLetter(delivery, {
+    await settlement.reject({
       reason: DEAD_LETTER_REASONS.noHandler,
       errorClass: 'NoHandlerError',
       message: `no handler for type "${pattern.slice(0, 200)}" in group ${deps.group}`,
-      pattern,
     });
   }
 
   private async reject(delivery: Delivery, error: BadEntryError): Promise<void> {
     const { deps } = this;
+    const settlement = new Settlement(delivery, deps.outcomes);
     if (error.reason === DEAD_LETTER_REASONS.deleted) {
       // Nothing left to handle or record; acknowledging removes the dangling PEL slot.
-      deps.counters.deletedWhilePending++;
+      deps.telemetry.deletedWhilePending(1);
       deps.logger.warn(
         `${delivery.stream} ${delivery.originalId}: deleted while pending; removed from the PEL`,
       );
-      deps.outcomes.ack(delivery);
+      settlement.skip();
       return;
     }
-    deps.counters.rejected++;
-    deps.events.emit('rejected', { stream: delivery.stream, id: delivery.originalId, reason: error.reason });
-    await deps.outcomes.deadLetter(delivery, {
-      reason: error.reason,
-      errorClass: error.name,
-      message: error.message,
-    });
+    deps.telemetry.rejected({ stream: delivery.stream, id: delivery.originalId, reason: error.reason });
+    await settlement.reject({ reason: error.reason, errorClass: error.name, message: error.message });
   }
 }

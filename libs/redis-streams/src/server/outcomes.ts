@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { LoggerService } from '@nestjs/common';
 import { describeError } from '../errors/describe-error';
 import { RedisScripts } from '../lua/scripts';
@@ -9,7 +8,7 @@ import { DeadLetterReason } from '../wire/dead-letter-reasons';
 import { encodeDeadLetter } from '../wire/dead-letter-record';
 import { Delivery } from './delivery';
 import { encodeLaneFields } from '../wire/lane-fields';
-import { RedisStreamsServerStats } from './server-types';
+import { Telemetry } from './telemetry';
 
 /** What is recorded about a failure in a dead-letter entry. */
 export interface DeadLetterCause {
@@ -20,9 +19,6 @@ export interface DeadLetterCause {
   constraints?: string[];
   pattern?: string;
 }
-
-/** The counters outcomes move. */
-type OutcomeCounters = Pick<RedisStreamsServerStats, 'retried' | 'deadLettered' | 'processedTwice'>;
 
 /** What {@link Outcomes} needs. */
 export interface OutcomesDeps {
@@ -38,8 +34,7 @@ export interface OutcomesDeps {
   maxEntryBytes: number;
   /** False (or a promise of false) once this process may no longer settle entries (it lost its consumer name). */
   mayWrite(): boolean | Promise<boolean>;
-  counters: OutcomeCounters;
-  events: EventEmitter;
+  telemetry: Telemetry;
   logger: LoggerService;
 }
 
@@ -114,8 +109,7 @@ export class Outcomes {
         delivery.lane,
       );
       if (scheduled) {
-        deps.counters.retried++;
-        deps.events.emit('retried', {
+        deps.telemetry.retried({
           stream: delivery.stream,
           id: delivery.originalId,
           pattern,
@@ -123,7 +117,7 @@ export class Outcomes {
           deliveryCount: delivery.deliveryCount,
         });
       } else {
-        deps.counters.processedTwice++;
+        deps.telemetry.processedTwice();
         deps.logger.warn(`${delivery.stream} ${delivery.originalId}: retry not scheduled: ${NOT_OURS}`);
       }
     } catch (error) {
@@ -174,16 +168,15 @@ export class Outcomes {
         fields,
       );
       if (!deadLetterId) {
-        deps.counters.processedTwice++;
+        deps.telemetry.processedTwice();
         deps.logger.warn(`${delivery.stream} ${delivery.originalId}: not dead-lettered: ${NOT_OURS}`);
         return;
       }
-      deps.counters.deadLettered++;
       deps.logger.warn(
         `${delivery.stream} ${delivery.originalId}: dead-lettered (${cause.reason}) after ${delivery.deliveryCount} deliveries` +
           traceLogSuffix(traceparentOfFields(delivery.fields)),
       );
-      deps.events.emit('dead-lettered', {
+      deps.telemetry.deadLettered({
         stream: delivery.stream,
         id: delivery.originalId,
         deadLetterId,

@@ -1,6 +1,5 @@
-import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import { CustomTransportStrategy, ReadPacket, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, ReadPacket, Server } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
 import { REDIS_STREAMS_TRANSPORT } from '../constants';
 import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
@@ -19,12 +18,12 @@ import { StreamRouter } from '../routing/stream-router';
 import { ConsumerLease, ConsumerNameLostError } from './consumer-lease';
 import { ConsumerPipeline } from './consumer-pipeline';
 import { ReadLoopHealth, Watchdog } from './watchdog';
-import { DispatchCounters } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
 import { invokeHandler } from './handler-invocation';
 import { InFlight } from './in-flight';
 import { HandlerTable } from './handler-table';
 import { RedisStreamsServerEvents, RedisStreamsServerStats, RedisStreamsStatus } from './server-types';
+import { Telemetry } from './telemetry';
 
 /**
  * Nest transport strategy that consumes Redis Streams with a consumer group, at least once:
@@ -42,24 +41,7 @@ export class ServerRedisStreams
   protected override readonly logger = new Logger(ServerRedisStreams.name);
   private readonly router: StreamRouter;
   private readonly inFlight: InFlight;
-  private readonly events = new EventEmitter();
-  private readonly counters: DispatchCounters = {
-    received: 0,
-    handled: 0,
-    failed: 0,
-    acked: 0,
-    processedTwice: 0,
-    skipped: 0,
-    rejected: 0,
-    deletedWhilePending: 0,
-    retried: 0,
-    deadLettered: 0,
-    reclaimed: 0,
-    leasesLost: 0,
-    handedOver: 0,
-    lateResults: 0,
-    consumerNameLost: 0,
-  };
+  private readonly telemetry = new Telemetry(this.logger);
   private table: HandlerTable | undefined;
   private pipeline: ConsumerPipeline | undefined;
   private consumerLease: ConsumerLease | undefined;
@@ -77,7 +59,6 @@ export class ServerRedisStreams
     this.router = new StreamRouter(this.options);
     this.inFlight = new InFlight(this.options.concurrency);
     this.transportId = this.options.transportId ?? REDIS_STREAMS_TRANSPORT;
-    this.events.on('error', () => undefined); // errors are logged; an 'error' without listener must not throw
   }
 
   /** Connects, creates the groups, starts the read loop; then calls `callback` (with the error if start failed). */
@@ -102,14 +83,7 @@ export class ServerRedisStreams
    * otherwise ignored: it never skips an acknowledgement or stops the read loop.
    */
   on<K extends keyof RedisStreamsServerEvents>(event: K, callback: RedisStreamsServerEvents[K]): this {
-    const listener = callback as (...args: unknown[]) => void;
-    this.events.on(event, (...args: unknown[]) => {
-      try {
-        listener(...args);
-      } catch (error) {
-        this.logger.error(`a listener of "${event}" threw: ${describeError(error)}`);
-      }
-    });
+    this.telemetry.on(event, callback);
     return this;
   }
 
@@ -158,7 +132,7 @@ export class ServerRedisStreams
   /** Counters since start. */
   getStats(): RedisStreamsServerStats {
     return {
-      ...this.counters,
+      ...this.telemetry.snapshot(),
       inFlight: this.inFlight.size,
       running: this.pipeline?.running ?? 0,
       pendingAcks: this.pipeline?.pendingAcks ?? 0,
@@ -167,7 +141,8 @@ export class ServerRedisStreams
 
   /**
    * Runs the handler of `pattern` and settles only when it has finished (see {@link invokeHandler}), inside Nest's
-   * processing hooks when any were set.
+   * processing hooks when any were set. The consume loop does not come through here: it resolves the handler once
+   * and calls {@link runHandler}.
    */
   override handleEvent(pattern: string, packet: ReadPacket, context: RedisStreamsContext): Promise<void> {
     const handler = this.table
@@ -176,18 +151,27 @@ export class ServerRedisStreams
     if (!handler) {
       return Promise.reject(new RedisStreamsError(`no handler for "${pattern}"`));
     }
+    return this.runHandler(handler, packet.data, context);
+  }
+
+  /** Runs `handler` to its end, inside Nest's processing hooks when any were set. */
+  private readonly runHandler = (
+    handler: MessageHandler,
+    data: unknown,
+    context: RedisStreamsContext,
+  ): Promise<void> => {
     if (!this.processingHooked) {
-      return invokeHandler(handler, packet.data, context); // the hot path: no hook closures and promise per event
+      return invokeHandler(handler, data, context); // the hot path: no hook closures and promise per event
     }
     const transportId = this.transportId ?? REDIS_STREAMS_TRANSPORT;
     return new Promise<void>((resolve, reject) => {
       this.onProcessingStartHook(transportId, context, () =>
-        invokeHandler(handler, packet.data, context)
+        invokeHandler(handler, data, context)
           .then(resolve, reject)
           .finally(() => this.onProcessingEndHook?.(transportId, context)),
       );
     });
-  }
+  };
 
   /** Nest's hook around each handler call (used by instrumentation); see {@link handleEvent}. */
   override setOnProcessingStartHook(hook: Parameters<Server['setOnProcessingStartHook']>[0]): void {
@@ -267,11 +251,10 @@ export class ServerRedisStreams
       table,
       options,
       inFlight: this.inFlight,
-      counters: this.counters,
-      events: this.events,
+      telemetry: this.telemetry,
       logger: this.logger,
       lease,
-      runHandler: (pattern, packet, context) => this.handleEvent(pattern, packet, context),
+      runHandler: this.runHandler,
       onHealth: (connected) => {
         if (connected) {
           this.watchdog?.replied();
@@ -294,9 +277,8 @@ export class ServerRedisStreams
 
   /** The consumer name was taken by another process while this one stalled: stop consuming, say so everywhere. */
   private async fence(error: ConsumerNameLostError): Promise<void> {
-    this.counters.consumerNameLost = 1;
     this.logger.error(error.message);
-    this.events.emit('error', error);
+    this.telemetry.consumerNameLost(error);
     await this.pipeline?.fence(error);
   }
 
@@ -305,7 +287,7 @@ export class ServerRedisStreams
     connection.on('error', (error: unknown) => {
       const safe = new RedisStreamsError(`redis (${role}): ${describeError(error)}`);
       this.logger.debug?.(safe.message);
-      this.events.emit('error', safe);
+      this.telemetry.connectionError(safe);
     });
     return connection;
   }
