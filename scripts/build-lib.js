@@ -93,6 +93,12 @@ function copyPackageFiles() {
     fail(`${relative(readme)} is missing`);
   }
   fs.copyFileSync(readme, path.join(OUT, 'README.md'));
+  // The wire contract other languages build against ships with the package.
+  const wire = path.join(LIB, 'src', 'wire', 'WIRE.md');
+  if (!fs.existsSync(wire)) {
+    fail(`${relative(wire)} is missing`);
+  }
+  fs.copyFileSync(wire, path.join(OUT, 'WIRE.md'));
   const license = [path.join(LIB, 'LICENSE'), path.join(ROOT, 'LICENSE')].find((file) => fs.existsSync(file));
   if (license) {
     fs.copyFileSync(license, path.join(OUT, 'LICENSE'));
@@ -118,6 +124,13 @@ function verify(manifest) {
   for (const entry of [manifest.main, manifest.types]) {
     if (!fs.existsSync(path.join(OUT, entry))) {
       problems.push(`"${entry}" (package.json main/types) was not emitted at the top of ${relative(OUT)}`);
+    }
+  }
+  for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
+    for (const file of typeof target === 'string' ? [target] : Object.values(target)) {
+      if (!fs.existsSync(path.join(OUT, file))) {
+        problems.push(`exports["${subpath}"] names ${file}, which was not emitted`);
+      }
     }
   }
   const declared = new Set([

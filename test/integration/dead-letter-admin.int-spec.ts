@@ -5,11 +5,9 @@ import {
   RedisStreamsRecord,
   StreamKeys,
   UnrecoverableEventError,
-  getDeadLetter,
-  listDeadLetters,
-  purgeDeadLetters,
-  redriveDeadLetters,
 } from '@app/redis-streams';
+import { getDeadLetter, listDeadLetters } from '@app/redis-streams/admin/dead-letters';
+import { purgeDeadLetters, redriveDeadLetters } from '@app/redis-streams/admin/dead-letter-actions';
 import { uniqueName } from '../support/names';
 import { TestConsumer, eventController, startConsumer } from '../support/nest';
 import { waitFor } from '../support/wait';

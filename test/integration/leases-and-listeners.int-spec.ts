@@ -1,12 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import {
-  ConsumerNameLostError,
-  RedisStreamsContext,
-  RedisStreamsMetrics,
-  StreamKeys,
-} from '@app/redis-streams';
+import { ConsumerNameLostError, RedisStreamsContext, StreamKeys } from '@app/redis-streams';
+import { RedisStreamsMetrics } from '@app/redis-streams/metrics';
 import { parseExposition, valueOf } from '../support/prometheus';
 import { uniqueName } from '../support/names';
 import { TestConsumer, eventController, startConsumer } from '../support/nest';

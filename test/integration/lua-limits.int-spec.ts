@@ -1,4 +1,5 @@
-import { StreamKeys, redriveDeadLetters } from '@app/redis-streams';
+import { StreamKeys } from '@app/redis-streams';
+import { redriveDeadLetters } from '@app/redis-streams/admin/dead-letter-actions';
 import { RedisScripts } from '../../libs/redis-streams/src/lua/scripts';
 import { uniqueName } from '../support/names';
 import { eventController, startConsumer } from '../support/nest';

@@ -119,6 +119,10 @@ import {
   RedisStreamsModule,
   ServerRedisStreams,
 } from 'nest-redis-streams';
+import { RedisStreamsAdmin } from 'nest-redis-streams/admin';
+import { RedisStreamsMetrics } from 'nest-redis-streams/metrics';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -183,6 +187,8 @@ async function until(probe: () => boolean, what: string, timeoutMs: number): Pro
 
 async function main(): Promise<void> {
   const server = new ServerRedisStreams({ url, group: 'outside-app' });
+  const registry = new Registry();
+  new RedisStreamsMetrics({ registry }).observeServer(server);
   const app = await NestFactory.createMicroservice(OutsideAppModule, {
     strategy: server,
     logger: ['error', 'warn'],
@@ -201,7 +207,13 @@ async function main(): Promise<void> {
     await app.close();
   }
   const manifest = require('nest-redis-streams/package.json') as { version: string };
+  const redis = new Redis(url);
+  const [inspected] = await new RedisStreamsAdmin(redis).inspect([pattern]);
+  redis.disconnect();
+  const exposition = await registry.metrics();
   const result = {
+    inspected: { length: inspected.length, groups: inspected.groups.map((group) => group.name) },
+    metricsHandled: exposition.split('\\n').filter((line) => line.startsWith('redis_streams_handled_total{')),
     entryId,
     produced,
     handled,
@@ -243,6 +255,8 @@ interface OutsideAppResult {
   stats: { handled: number; acked: number; failed: number; rejected: number };
   resolvedFrom: string;
   version: string;
+  inspected: { length: number; groups: string[] };
+  metricsHandled: string[];
 }
 
 interface PackReport {
@@ -284,10 +298,22 @@ describe('the packed library in an outside Nest app', () => {
     const pack = await run(npm, ['pack', LIB_OUT, '--pack-destination', packDir, '--json'], ROOT, 60_000);
     const [report] = JSON.parse(pack.stdout) as PackReport[];
     const packed = report.files.map((file) => file.path);
-    expect(packed).toEqual(expect.arrayContaining(['package.json', 'README.md', 'index.js', 'index.d.ts']));
+    expect(packed).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'WIRE.md',
+        'index.js',
+        'index.d.ts',
+        'admin/index.js',
+        'admin/index.d.ts',
+        'metrics/index.js',
+        'metrics/index.d.ts',
+      ]),
+    );
     expect(
       packed.filter(
-        (file) => !/\.(js|d\.ts)$/.test(file) && !/^(package\.json|README\.md|LICENSE)$/.test(file),
+        (file) => !/\.(js|d\.ts)$/.test(file) && !/^(package\.json|README\.md|WIRE\.md|LICENSE)$/.test(file),
       ),
     ).toEqual([]);
     expect(packed.filter((file) => /\.(int-)?spec\.|\.map$/.test(file))).toEqual([]);
@@ -311,6 +337,7 @@ describe('the packed library in an outside Nest app', () => {
       'reflect-metadata',
       'rxjs',
       'ioredis',
+      'prom-client',
       'typescript',
       '@types/node',
     ].map((name) => `${name}@${repoVersion(name)}`);
@@ -373,6 +400,26 @@ describe('the packed library in an outside Nest app', () => {
       { payload: emitted, entryId: viaDecorator, stream, group: GROUP, deliveryCount: 1 },
     ]);
     expect(result.stats).toMatchObject({ handled: 2, acked: 2, failed: 0, rejected: 0 });
+    // The admin and metrics entry points, as an outside app imports them.
+    expect(result.inspected).toEqual({ length: 2, groups: [GROUP] });
+    expect(result.metricsHandled).toEqual([expect.stringMatching(/^redis_streams_handled_total\{.*\} 2$/)]);
+    // Requiring the core alone loads none of the optional or admin-only packages.
+    const loaded = await run(
+      process.execPath,
+      [
+        '-e',
+        "require('nest-redis-streams'); process.stdout.write(JSON.stringify(Object.keys(require.cache)))",
+      ],
+      appDir,
+      30_000,
+    );
+    const modules = JSON.parse(loaded.stdout) as string[];
+    expect(modules.some((file) => file.includes(`${sep}nest-redis-streams${sep}`))).toBe(true);
+    expect(
+      modules.filter((file) =>
+        /node_modules[\\/](prom-client|yaml|commander|@opentelemetry[\\/]sdk-)/.test(file),
+      ),
+    ).toEqual([]);
 
     expect(await redis.xlen(stream)).toBe(2);
     await waitFor(

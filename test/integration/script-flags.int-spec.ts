@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { inspectStreams, trimStreams } from '@app/redis-streams';
+import { inspectStreams } from '@app/redis-streams/admin/stream-inspector';
+import { trimStreams } from '@app/redis-streams/admin/janitor';
 import { RedisScripts } from '../../libs/redis-streams/src/lua/scripts';
 import { uniqueName } from '../support/names';
 import { PrivateRedis } from '../support/redis-server';

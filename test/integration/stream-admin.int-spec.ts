@@ -1,13 +1,10 @@
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
-import {
-  ClientRedisStreams,
-  StreamKeys,
-  applyTopology,
-  inspectStreams,
-  parseTopology,
-  trimStreams,
-} from '@app/redis-streams';
+import { ClientRedisStreams, StreamKeys } from '@app/redis-streams';
+import { applyTopology } from '@app/redis-streams/admin/provision';
+import { inspectStreams } from '@app/redis-streams/admin/stream-inspector';
+import { trimStreams } from '@app/redis-streams/admin/janitor';
+import { parseTopology } from '@app/redis-streams/admin';
 import { uniqueName } from '../support/names';
 import { eventController, startConsumer } from '../support/nest';
 import { waitFor } from '../support/wait';

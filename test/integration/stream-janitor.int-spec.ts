@@ -1,5 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import { Redis } from 'ioredis';
+import { RedisStreamsAdmin } from '@app/redis-streams/admin';
 import { StreamsTopology } from '@app/shield-platform';
 import { StreamJanitor, janitorConfigFrom } from '../../apps/consumer/src/janitor/stream-janitor.service';
 import { uniqueName } from '../support/names';
@@ -45,7 +46,7 @@ describe('StreamJanitor (consumer app)', () => {
     const config = new ConfigService({ JANITOR_INTERVAL_MS: '0' });
     expect(janitorConfigFrom(config)).toEqual({ intervalMs: 0, minRetentionMs: 3_600_000 });
 
-    const results = await new StreamJanitor(redis, topology, config).sweep();
+    const results = await new StreamJanitor(new RedisStreamsAdmin(redis), topology, config).sweep();
     expect(results.map((result) => [result.stream, result.status, result.removed])).toEqual([
       [kept, 'trimmed', 0],
       [trimmed, 'trimmed', 3],

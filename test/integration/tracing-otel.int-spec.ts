@@ -9,13 +9,9 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
-import {
-  ClientRedisStreams,
-  StreamKeys,
-  TRACER_NAME,
-  currentTraceparent,
-  formatTraceparent,
-} from '@app/redis-streams';
+import { ClientRedisStreams, StreamKeys, currentTraceparent } from '@app/redis-streams';
+import { TRACER_NAME } from '@app/redis-streams/tracing/delivery-trace';
+import { formatTraceparent } from '@app/redis-streams/tracing/traceparent';
 import { uniqueName } from '../support/names';
 import { TestConsumer, eventController, startConsumer } from '../support/nest';
 import { waitFor } from '../support/wait';

@@ -7,9 +7,9 @@ import {
   StreamKeys,
   UnrecoverableEventError,
   currentTraceparent,
-  redriveDeadLetters,
   runWithTraceparent,
 } from '@app/redis-streams';
+import { redriveDeadLetters } from '@app/redis-streams/admin/dead-letter-actions';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { ConsumerApp, createConsumerApp } from '../../apps/consumer/src/create-consumer-app';
 import { uniqueName } from '../support/names';

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { StreamKeys, getDeadLetter, listDeadLetters, redriveDeadLetters } from '@app/redis-streams';
+import { StreamKeys } from '@app/redis-streams';
+import { getDeadLetter, listDeadLetters } from '@app/redis-streams/admin/dead-letters';
+import { redriveDeadLetters } from '@app/redis-streams/admin/dead-letter-actions';
 import { RedisScripts } from '../../libs/redis-streams/src/lua/scripts';
 import { DELETE_IDLE_CONSUMER_LUA } from '../../libs/redis-streams/src/lua/delete-idle-consumer.lua';
 import { RELEASE_CONSUMER_LEASE_LUA } from '../../libs/redis-streams/src/lua/release-consumer-lease.lua';

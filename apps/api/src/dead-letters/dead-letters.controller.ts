@@ -4,7 +4,6 @@ import {
   Controller,
   Get,
   HttpCode,
-  Inject,
   NotFoundException,
   Param,
   Post,
@@ -13,17 +12,9 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Redis } from 'ioredis';
-import { SHIELD_REDIS, StreamsTopology } from '@app/shield-platform';
-import {
-  DeadLetterRecord,
-  InvalidOptionsError,
-  RedriveResult,
-  getDeadLetter,
-  listDeadLetters,
-  purgeDeadLetters,
-  redriveDeadLetters,
-} from '@app/redis-streams';
+import { StreamsTopology } from '@app/shield-platform';
+import { InvalidOptionsError } from '@app/redis-streams';
+import { DeadLetterRecord, RedisStreamsAdmin, RedriveResult } from '@app/redis-streams/admin';
 import { AdminTokenGuard } from './admin-token.guard';
 import {
   DeadLetterFilterDto,
@@ -44,7 +35,7 @@ const time = (iso: string | undefined): number | undefined =>
 @UseGuards(AdminTokenGuard)
 export class DeadLettersController {
   constructor(
-    @Inject(SHIELD_REDIS) private readonly redis: Redis,
+    private readonly streams: RedisStreamsAdmin,
     private readonly topology: StreamsTopology,
   ) {}
 
@@ -52,7 +43,7 @@ export class DeadLettersController {
   @Get()
   list(@Query() query: ListDeadLettersQuery): Promise<DeadLetterRecord[]> {
     return this.admin(() =>
-      listDeadLetters(this.redis, this.known(query.stream), {
+      this.streams.listDeadLetters(this.known(query.stream), {
         ...this.filter(query),
         limit: query.limit,
         after: query.after,
@@ -63,7 +54,7 @@ export class DeadLettersController {
   /** `GET /dlq/:stream/:id` (URL-encode the stream: `shield%3Aevents`). */
   @Get(':stream/:id')
   async show(@Param('stream') stream: string, @Param('id') id: string): Promise<DeadLetterRecord> {
-    const record = await this.admin(() => getDeadLetter(this.redis, this.known(stream), id));
+    const record = await this.admin(() => this.streams.getDeadLetter(this.known(stream), id));
     if (!record) {
       throw new NotFoundException(`no dead letter ${id} on ${stream}`);
     }
@@ -75,7 +66,7 @@ export class DeadLettersController {
   @HttpCode(200)
   redrive(@Body() body: RedriveDeadLettersDto, @Req() request: Request): Promise<RedriveResult> {
     return this.admin(() =>
-      redriveDeadLetters(this.redis, this.known(body.stream), {
+      this.streams.redrive(this.known(body.stream), {
         ...this.selection(body, request),
         dryRun: body.dryRun,
         ratePerSecond: body.ratePerSecond,
@@ -91,7 +82,7 @@ export class DeadLettersController {
     @Req() request: Request,
   ): Promise<{ purged: number; ids: string[] }> {
     return this.admin(() =>
-      purgeDeadLetters(this.redis, this.known(body.stream), {
+      this.streams.purge(this.known(body.stream), {
         ...this.selection(body, request),
         confirm: body.confirm,
       }),

@@ -1,4 +1,4 @@
-import type { TailedEvent } from '@app/redis-streams';
+import type { TailedEvent } from '@app/redis-streams/admin';
 import { eventPayload, sseFrame, wsMessage } from './event-views';
 
 const event: TailedEvent = {

@@ -1,4 +1,4 @@
-import type { TailedEvent } from '@app/redis-streams';
+import type { TailedEvent } from '@app/redis-streams/admin';
 
 /** The JSON body of one live event (SSE `data:`). */
 export interface EventPayloadView {

@@ -1,4 +1,4 @@
-import { compileTypeFilter, parseTailPosition } from '@app/redis-streams';
+import { compileTypeFilter, parseTailPosition } from '@app/redis-streams/admin';
 import { EventsConfig } from './events.config';
 
 /** What a client asked to follow, validated. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SHIELD_REDIS } from '@app/shield-platform';
-import { StreamTail } from '@app/redis-streams';
+import { StreamTail } from '@app/redis-streams/admin';
 import type { Redis } from 'ioredis';
 import { EVENTS_CONFIG, EventsConfig } from './events.config';
 import { EventsRequest, QueryValues, parseEventsRequest } from './events-request';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SHIELD_REDIS, StreamsTopology } from '@app/shield-platform';
-import { ClientRedisStreams, RedisStreamsMetrics } from '@app/redis-streams';
+import { ClientRedisStreams } from '@app/redis-streams';
+import { RedisStreamsMetrics } from '@app/redis-streams/metrics';
 import type { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 

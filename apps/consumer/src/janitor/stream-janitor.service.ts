@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { SHIELD_REDIS, StreamsTopology } from '@app/shield-platform';
-import { TrimResult, describeError, trimStreams } from '@app/redis-streams';
-import type { Redis } from 'ioredis';
+import { StreamsTopology } from '@app/shield-platform';
+import { describeError } from '@app/redis-streams';
+import { RedisStreamsAdmin, TrimResult } from '@app/redis-streams/admin';
 
 /** Janitor settings from the environment. */
 export interface JanitorConfig {
@@ -42,7 +42,7 @@ export class StreamJanitor implements OnApplicationBootstrap, OnApplicationShutd
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    @Inject(SHIELD_REDIS) private readonly redis: Redis,
+    private readonly admin: RedisStreamsAdmin,
     private readonly topology: StreamsTopology,
     config: ConfigService,
   ) {
@@ -67,7 +67,7 @@ export class StreamJanitor implements OnApplicationBootstrap, OnApplicationShutd
         name: stream.name,
         minRetentionMs: stream.minRetentionMs ?? this.config.minRetentionMs,
       }));
-      const results = await trimStreams(this.redis, streams);
+      const results = await this.admin.trim(streams);
       for (const result of results.filter((item) => item.removed > 0)) {
         this.logger.log(
           `${result.stream}: trimmed ${result.removed} acknowledged entries before ${result.trimPoint}`,

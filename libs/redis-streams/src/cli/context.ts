@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Redis } from 'ioredis';
-import { discoverStreams } from '../admin/stream-discovery';
+import { RedisStreamsAdmin } from '../admin/redis-streams-admin';
 import { Topology } from '../admin/topology';
 import { loadTopology } from '../admin/topology-file';
 import { Output } from './output';
@@ -14,7 +13,7 @@ export interface GlobalOptions {
 
 /** What a command's action gets. */
 export interface CommandContext {
-  redis: Redis;
+  admin: RedisStreamsAdmin;
   output: Output;
   json: boolean;
   config: string | undefined;
@@ -45,5 +44,5 @@ export async function streamsFor(context: CommandContext, named: string[]): Prom
     return named;
   }
   const topology = await topologyOf(context.config);
-  return topology ? topology.streams.map((stream) => stream.name) : discoverStreams(context.redis);
+  return topology ? topology.streams.map((stream) => stream.name) : context.admin.streams();
 }

@@ -9,6 +9,7 @@ import { registerTail } from './commands/tail';
 import { registerTopology } from './commands/topology';
 import { connectCli } from './connect';
 import { CommandContext, GlobalOptions } from './context';
+import { RedisStreamsAdmin } from '../admin/redis-streams-admin';
 import { CliError, EXIT } from './exit-codes';
 import { Output, processOutput } from './output';
 
@@ -63,7 +64,12 @@ export async function runCli(argv: string[], output: Output = processOutput): Pr
       const global = command.optsWithGlobals<GlobalOptions>();
       const redis = await connectCli(global.url);
       try {
-        const context = { redis, output, json: global.json === true, config: global.config };
+        const context = {
+          admin: new RedisStreamsAdmin(redis),
+          output,
+          json: global.json === true,
+          config: global.config,
+        };
         const untyped = run as (context: CommandContext, ...rest: unknown[]) => Promise<number>;
         exitCode = await untyped(context, ...args.slice(0, -1));
       } finally {

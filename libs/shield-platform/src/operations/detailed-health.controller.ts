@@ -1,5 +1,5 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
-import type { DetailedStreamHealth } from '@app/redis-streams';
+import type { DetailedStreamHealth } from '@app/redis-streams/admin';
 import type { Response } from 'express';
 import { StreamOperations } from './stream-operations.service';
 

@@ -1,5 +1,5 @@
 import { ConfigService } from '@nestjs/config';
-import type { StreamBudget } from '@app/redis-streams';
+import type { StreamBudget } from '@app/redis-streams/admin';
 
 const LIMITS: Array<[keyof StreamBudget, string]> = [
   ['maxLag', 'HEALTH_MAX_LAG'],

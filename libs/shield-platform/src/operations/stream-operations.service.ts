@@ -1,17 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { HealthIndicatorResult } from '@app/redis-streams';
 import {
   DetailedStreamHealth,
-  HealthIndicatorResult,
+  RedisStreamsAdmin,
   StreamBudget,
   StreamSnapshot,
-  detailedStreamHealth,
-  inspectStreams,
   isEmptyBudget,
-  streamBudgetCheck,
-} from '@app/redis-streams';
-import type { Redis } from 'ioredis';
-import { SHIELD_REDIS } from '../redis/shield-redis.module';
+} from '@app/redis-streams/admin';
 import { StreamsTopology } from '../topology/streams-topology';
 import { streamBudgetFrom } from './stream-budget-config';
 
@@ -21,7 +17,7 @@ export class StreamOperations {
   private readonly budget: StreamBudget;
 
   constructor(
-    @Inject(SHIELD_REDIS) private readonly redis: Redis,
+    private readonly admin: RedisStreamsAdmin,
     private readonly topology: StreamsTopology,
     config: ConfigService,
   ) {
@@ -30,18 +26,18 @@ export class StreamOperations {
 
   /** `/health/detailed`: PING latency, per-stream details, budget breaches. Never throws. */
   detailedHealth(): Promise<DetailedStreamHealth> {
-    return detailedStreamHealth(this.redis, this.topology.streams(), { budget: this.budget });
+    return this.admin.health(this.topology.streams(), { budget: this.budget });
   }
 
   /** Readiness indicators for the budget (Terminus): none when no HEALTH_MAX_* limit is set. */
   budgetIndicators(): Array<() => Promise<HealthIndicatorResult<'streams'>>> {
     return isEmptyBudget(this.budget)
       ? []
-      : [() => streamBudgetCheck('streams', this.redis, this.topology.streams(), this.budget)];
+      : [() => this.admin.checkBudget('streams', this.topology.streams(), this.budget)];
   }
 
   /** Snapshots of the topology's streams (throws when Redis fails). */
   snapshots(): Promise<StreamSnapshot[]> {
-    return inspectStreams(this.redis, this.topology.streams());
+    return this.admin.inspect(this.topology.streams());
   }
 }

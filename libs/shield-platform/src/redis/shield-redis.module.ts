@@ -1,6 +1,7 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DEFAULT_REDIS_URL } from '@app/redis-streams';
+import { RedisStreamsAdmin } from '@app/redis-streams/admin';
 import { Redis } from 'ioredis';
 import { JobStatusStore } from '../job-status/job-status.store';
 
@@ -49,7 +50,8 @@ class ShieldRedisCloser implements OnApplicationShutdown {
 }
 
 /**
- * Provides the shared Redis connection ({@link SHIELD_REDIS}) and the {@link JobStatusStore} on it, to every module
+ * Provides the shared Redis connection ({@link SHIELD_REDIS}), the {@link JobStatusStore} and the operations facade
+ * ({@link RedisStreamsAdmin}) on it, to every module
  * of the app. Needs `ConfigModule.forRoot({ isGlobal: true })` (reads `REDIS_URL`).
  */
 @Global()
@@ -61,8 +63,13 @@ class ShieldRedisCloser implements OnApplicationShutdown {
       useFactory: (redis: Redis) => new JobStatusStore(redis),
       inject: [SHIELD_REDIS],
     },
+    {
+      provide: RedisStreamsAdmin,
+      useFactory: (redis: Redis) => new RedisStreamsAdmin(redis),
+      inject: [SHIELD_REDIS],
+    },
     ShieldRedisCloser,
   ],
-  exports: [SHIELD_REDIS, JobStatusStore],
+  exports: [SHIELD_REDIS, JobStatusStore, RedisStreamsAdmin],
 })
 export class ShieldRedisModule {}

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadTopology } from '@app/redis-streams';
+import { loadTopology } from '@app/redis-streams/admin';
 import { SHIELD_TOPOLOGY } from './shield-topology';
 
 describe('SHIELD_TOPOLOGY', () => {

@@ -1,4 +1,4 @@
-import { Topology } from '@app/redis-streams';
+import { Topology } from '@app/redis-streams/admin';
 import {
   EVENTS_STREAM,
   INGESTION_QUEUE_STREAM,

@@ -1,6 +1,5 @@
 import {
   Global,
-  Inject,
   Injectable,
   Logger,
   Module,
@@ -8,9 +7,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { applyTopology, loadTopology } from '@app/redis-streams';
-import type { Redis } from 'ioredis';
-import { SHIELD_REDIS } from '../redis/shield-redis.module';
+import { RedisStreamsAdmin, loadTopology } from '@app/redis-streams/admin';
 import { StreamOperations } from '../operations/stream-operations.service';
 import { SHIELD_TOPOLOGY } from './shield-topology';
 import { StreamsTopology } from './streams-topology';
@@ -28,7 +25,7 @@ class TopologyProvisioner implements OnApplicationBootstrap, OnApplicationShutdo
   private stopped = false;
 
   constructor(
-    @Inject(SHIELD_REDIS) private readonly redis: Redis,
+    private readonly admin: RedisStreamsAdmin,
     private readonly topology: StreamsTopology,
   ) {}
 
@@ -43,7 +40,7 @@ class TopologyProvisioner implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async apply(): Promise<void> {
     try {
-      const result = await applyTopology(this.redis, this.topology.topology);
+      const result = await this.admin.provision(this.topology.topology);
       for (const { stream, group, start } of result.created) {
         this.logger.log(`created group ${group} on ${stream} (from ${start})`);
       }

@@ -1,4 +1,4 @@
-import { Topology } from '@app/redis-streams';
+import { Topology } from '@app/redis-streams/admin';
 
 /** The app's topology (an injection token too): `STREAMS_TOPOLOGY` (a YAML/JSON file) if set, else the shield one. */
 export class StreamsTopology {

@@ -1,8 +1,6 @@
 import { Command, Option } from 'commander';
-import { purgeDeadLetters, redriveDeadLetters } from '../../admin/dead-letter-actions';
-import { DeadLetterFilter, getDeadLetter, listDeadLetters } from '../../admin/dead-letters';
+import { DeadLetterFilter } from '../../admin/dead-letters';
 import { DeadLetterRecord } from '../../wire/dead-letter-record';
-import { discoverDeadLetterSources } from '../../admin/stream-discovery';
 import { CommandContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
 import { formatAge, printJson, table } from '../output';
@@ -44,11 +42,11 @@ async function list(
   stream: string | undefined,
   options: FilterOptions,
 ): Promise<number> {
-  const streams = stream ? [stream] : await discoverDeadLetterSources(context.redis);
+  const streams = stream ? [stream] : await context.admin.deadLetterSources();
   const records: DeadLetterRecord[] = [];
   for (const source of streams) {
     records.push(
-      ...(await listDeadLetters(context.redis, source, { ...options, limit: options.limit ?? 100 })),
+      ...(await context.admin.listDeadLetters(source, { ...options, limit: options.limit ?? 100 })),
     );
   }
   if (context.json) {
@@ -78,7 +76,7 @@ async function list(
 }
 
 async function show(context: CommandContext, stream: string, id: string): Promise<number> {
-  const record = await getDeadLetter(context.redis, stream, id);
+  const record = await context.admin.getDeadLetter(stream, id);
   if (!record) {
     throw new CliError(`no dead letter ${id} on ${stream}`, EXIT.notFound);
   }
@@ -106,7 +104,7 @@ async function redrive(
   ids: string[],
   options: ActionOptions,
 ): Promise<number> {
-  const result = await redriveDeadLetters(context.redis, stream, {
+  const result = await context.admin.redrive(stream, {
     ...options,
     ids,
     dryRun: options.dryRun,
@@ -136,7 +134,7 @@ async function purge(
   if (!options.yes) {
     throw new CliError('purge deletes dead letters for good: add --yes to confirm', EXIT.usage);
   }
-  const result = await purgeDeadLetters(context.redis, stream, { ...options, ids, confirm: true });
+  const result = await context.admin.purge(stream, { ...options, ids, confirm: true });
   if (context.json) {
     printJson(context.output, result);
   } else {

@@ -1,5 +1,4 @@
 import { Option } from 'commander';
-import { parsePendingReply } from '../../redis/stream-replies';
 import { CommandContext } from '../context';
 import { CliError, EXIT } from '../exit-codes';
 import { formatAge, printJson, table } from '../output';
@@ -18,29 +17,28 @@ async function pending(
   group: string,
   options: PendingOptions,
 ): Promise<number> {
-  const { redis } = context;
-  let summary: unknown[];
+  let found: Awaited<ReturnType<typeof context.admin.pending>>;
   try {
-    summary = await redis.xpending(stream, group);
+    found = await context.admin.pending(stream, group, {
+      count: options.count,
+      consumer: options.consumer,
+      minIdleMs: options.minIdle,
+    });
   } catch (error) {
     if (/NOGROUP/.test((error as Error).message)) {
       throw new CliError(`no group ${group} on stream ${stream}`, EXIT.notFound);
     }
     throw error;
   }
-  const idle = options.minIdle === undefined ? [] : ['IDLE', options.minIdle];
-  const consumer = options.consumer === undefined ? [] : [options.consumer];
-  const rows = parsePendingReply(
-    await redis.call('XPENDING', stream, group, ...idle, '-', '+', options.count, ...consumer),
-  );
+  const { total, entries } = found;
   if (context.json) {
-    printJson(context.output, { stream, group, total: Number(summary[0]), entries: rows });
+    printJson(context.output, { stream, group, total, entries });
     return EXIT.ok;
   }
-  context.output.out(`${stream} / ${group}: ${Number(summary[0])} pending`);
+  context.output.out(`${stream} / ${group}: ${total} pending`);
   table(
     ['ID', 'CONSUMER', 'IDLE', 'DELIVERIES'],
-    rows.map((row) => [row.id, row.consumer, formatAge(row.idleMs), row.deliveries]),
+    entries.map((row) => [row.id, row.consumer, formatAge(row.idleMs), row.deliveries]),
   ).forEach((line) => context.output.out(line));
   return EXIT.ok;
 }

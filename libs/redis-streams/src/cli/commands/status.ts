@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { StreamSnapshot, inspectStreams } from '../../admin/stream-inspector';
+import { StreamSnapshot } from '../../admin/stream-inspector';
 import { budgetBreaches, describeBreach } from '../../health/stream-budget';
 import { CommandContext, streamsFor } from '../context';
 import { EXIT } from '../exit-codes';
@@ -38,7 +38,7 @@ function rows(snapshots: StreamSnapshot[]): Array<Array<string | number | null>>
 }
 
 async function status(context: CommandContext, named: string[], options: StatusOptions): Promise<number> {
-  const snapshots = await inspectStreams(context.redis, await streamsFor(context, named));
+  const snapshots = await context.admin.inspect(await streamsFor(context, named));
   const found = options.check
     ? budgetBreaches(snapshots, {
         maxBacklog: options.maxBacklog,

@@ -1,5 +1,4 @@
 import { Option } from 'commander';
-import { StreamTail } from '../../admin/stream-tail';
 import { CommandContext } from '../context';
 import { EXIT } from '../exit-codes';
 import { parseCount } from '../parse';
@@ -16,9 +15,8 @@ async function tail(context: CommandContext, stream: string, options: TailOption
   const stop = (): void => abort.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const follower = new StreamTail({
+  const follower = context.admin.tail({
     stream,
-    client: context.redis,
     from: options.from,
     types: options.type?.flatMap((type) => type.split(',')).filter(Boolean),
     signal: abort.signal,

@@ -1,7 +1,4 @@
 import { Option } from 'commander';
-import { applyTopology } from '../../admin/provision';
-import { trimStreams } from '../../admin/janitor';
-import { discoverStreams } from '../../admin/stream-discovery';
 import { CommandContext, topologyOf, topologyPath } from '../context';
 import { CliError, EXIT } from '../exit-codes';
 import { printJson, table } from '../output';
@@ -13,7 +10,7 @@ async function init(context: CommandContext): Promise<number> {
   if (!topology) {
     throw new CliError('no topology file: pass --config <file> or set STREAMS_TOPOLOGY', EXIT.usage);
   }
-  const result = await applyTopology(context.redis, topology);
+  const result = await context.admin.provision(topology);
   if (context.json) {
     printJson(context.output, { file: topologyPath(context.config), ...result });
     return EXIT.ok;
@@ -35,8 +32,8 @@ interface TrimCommandOptions {
 
 async function trim(context: CommandContext, named: string[], options: TrimCommandOptions): Promise<number> {
   const topology = named.length > 0 ? undefined : await topologyOf(context.config);
-  const streams = named.length > 0 ? named : (topology?.streams ?? (await discoverStreams(context.redis)));
-  const results = await trimStreams(context.redis, streams, {
+  const streams = named.length > 0 ? named : (topology?.streams ?? (await context.admin.streams()));
+  const results = await context.admin.trim(streams, {
     dryRun: options.dryRun,
     minRetentionMs: options.minRetention,
   });
