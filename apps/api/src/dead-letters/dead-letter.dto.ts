@@ -17,7 +17,7 @@ import {
   ValidationOptions,
 } from 'class-validator';
 // Deep import until the library's admin entry point exports the entry-id grammar.
-import { isCompleteEntryId } from '@app/redis-streams/wire/entry-ids';
+import { isCompleteEntryId } from '@app/redis-streams/admin';
 
 /** A whole stream entry id (`<ms>-<seq>`), by the library's own grammar. */
 function IsEntryId(options: ValidationOptions): PropertyDecorator {
