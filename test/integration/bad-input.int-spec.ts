@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { Controller, UsePipes, ValidationPipe } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { IsEmail } from 'class-validator';
 import { Redis } from 'ioredis';
-import { StreamKeys } from '@app/redis-streams';
+import { StreamKeys, redisStreamsValidationExceptionFactory } from '@app/redis-streams';
 import { uniqueName } from '../support/names';
 import { TestConsumer, eventController, startConsumer } from '../support/nest';
 import { waitFor } from '../support/wait';
@@ -77,5 +80,89 @@ describe('bad input never kills the loop', () => {
     expect(Object.prototype).not.toHaveProperty('polluted');
     await waitFor(async () => ((await redis.xpending(stream, 'g')) as [number])[0] === 0, 'nothing pending');
     expect(valid).toMatch(/^\d+-\d+$/);
+  });
+});
+
+describe('the rest of the bad-input catalogue', () => {
+  const redis = new Redis(process.env.REDIS_URL as string);
+  let consumer: TestConsumer | undefined;
+  const streams: string[] = [];
+
+  afterAll(async () => {
+    await consumer?.close();
+    await redis.del(...streams.flatMap((s) => [s, StreamKeys.deadLetter(s), StreamKeys.retryLane(s, 'g')]));
+    redis.disconnect();
+  });
+
+  it('huge field names, binary junk, thousands of fields, and JSON null/number/string/array where a DTO wants an object', async () => {
+    const raw = uniqueName('catalogue');
+    const typed = `${raw}.signup`;
+    streams.push(raw, typed);
+
+    class SignupDto {
+      @IsEmail()
+      email!: string;
+    }
+
+    const seen: unknown[] = [];
+
+    @Controller()
+    class CatalogueController {
+      @EventPattern(raw)
+      plain(@Payload() data: unknown): void {
+        seen.push(data);
+      }
+
+      @EventPattern(typed)
+      @UsePipes(new ValidationPipe({ exceptionFactory: redisStreamsValidationExceptionFactory }))
+      signup(@Payload() dto: SignupDto): void {
+        seen.push(dto);
+      }
+    }
+
+    consumer = await startConsumer([CatalogueController], { group: 'g', startId: '0' });
+    const xadd = (stream: string, ...fields: string[]): string => redisCli(['XADD', stream, '*', ...fields]);
+    const onRaw: Array<[string, string]> = [
+      [xadd(raw, 'type', raw, 'data', '{}', 'n'.repeat(2048), 'v'), 'too-large'],
+      [
+        xadd(
+          raw,
+          'type',
+          raw,
+          'data',
+          '{}',
+          ...Array.from({ length: 2000 }, (_, i) => [`f${i}`, 'v']).flat(),
+        ),
+        'too-many-fields',
+      ],
+      // Binary junk: bytes that are not UTF-8, and printable junk that is not JSON.
+      [
+        redisCli(['-x', 'XADD', raw, '*', 'type', raw, 'data'], Buffer.from([0xff, 0xfe, 0x00, 0x9c, 0x80])),
+        'invalid-utf8',
+      ],
+      [xadd(raw, 'type', raw, 'data', '\u0001\u0002 {junk'), 'invalid-json'],
+    ];
+    const onTyped: Array<[string, string]> = ['null', '42', '"a string"', '[{"email":"someone@example.com"}]'].map(
+      (data) => [xadd(typed, 'type', typed, 'data', data), 'validation'],
+    );
+    xadd(raw, 'type', raw, 'data', '{"ok":true}');
+    xadd(typed, 'type', typed, 'data', '{"email":"someone@example.com"}');
+
+    await waitFor(() => seen.length === 2, 'the valid entries after the bad ones handled');
+    const reasons = async (stream: string): Promise<Array<[string, string]>> =>
+      (await redis.xrange(StreamKeys.deadLetter(stream), '-', '+')).map(([, fields]) => [
+        fields[fields.indexOf('dlq_original_id') + 1],
+        fields[fields.indexOf('dlq_reason') + 1],
+      ]);
+    await waitFor(async () => (await reasons(raw)).length === onRaw.length, 'raw ones dead-lettered');
+    await waitFor(async () => (await reasons(typed)).length === onTyped.length, 'typed ones dead-lettered');
+    expect(await reasons(raw)).toEqual(onRaw);
+    expect(await reasons(typed)).toEqual(onTyped);
+    for (const stream of [raw, typed]) {
+      await waitFor(
+        async () => ((await redis.xpending(stream, 'g')) as [number])[0] === 0,
+        `nothing pending on ${stream}`,
+      );
+    }
   });
 });

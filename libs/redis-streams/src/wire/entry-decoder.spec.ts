@@ -104,6 +104,12 @@ describe('decodeEntry', () => {
     ['too-deep', () => decodeEntry(raw('data', '['.repeat(9) + ']'.repeat(9)), single, limits)],
     ['too-many-fields', () => decodeEntry(raw('data', 'not json', ...manyFields(10)), single, limits)],
     ['too-many-fields', () => decodeEntry(raw(...manyFields(11)), flat, limits)],
+    // A field name over 1 KiB: names are keys, not payload (under every other cap here).
+    [
+      'too-large',
+      () =>
+        decodeEntry(raw('data', '{}', 'n'.repeat(1025), 'v'), single, { ...limits, maxEntryBytes: 1 << 20 }),
+    ],
     // Every value under the field cap, together one byte over the entry cap (names count too).
     [
       'too-large',

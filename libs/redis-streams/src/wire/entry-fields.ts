@@ -19,6 +19,9 @@ export interface EntryFields {
   malformed: TailMalformedReason | undefined;
 }
 
+/** Longest field name accepted (bytes): names are keys, not payload; a longer one is a bad entry (`too-large`). */
+export const MAX_FIELD_NAME_BYTES = 1024;
+
 /** Caps on what other producers wrote: given, the reading is strict. */
 export interface FieldCaps {
   /** No single field value may be larger (bytes). */
@@ -60,7 +63,7 @@ export function readEntryFields(raw: readonly Buffer[], caps?: FieldCaps): Entry
     const value = raw[i + 1];
     if (caps) {
       total += name.length + value.length;
-      checkSize(total, value.length, caps);
+      checkSize(total, name.length, value.length, caps);
     }
     if (!isUtf8(name) || !isUtf8(value)) {
       if (caps) {
@@ -91,9 +94,15 @@ export function readEntryFields(raw: readonly Buffer[], caps?: FieldCaps): Entry
   return fields;
 }
 
-function checkSize(total: number, valueBytes: number, caps: FieldCaps): void {
+function checkSize(total: number, nameBytes: number, valueBytes: number, caps: FieldCaps): void {
   if (total > caps.maxEntryBytes) {
     throw new BadEntryError(DEAD_LETTER_REASONS.tooLarge, `entry over the ${caps.maxEntryBytes}-byte cap`);
+  }
+  if (nameBytes > MAX_FIELD_NAME_BYTES) {
+    throw new BadEntryError(
+      DEAD_LETTER_REASONS.tooLarge,
+      `field name of ${nameBytes} bytes, over the ${MAX_FIELD_NAME_BYTES}-byte cap`,
+    );
   }
   if (valueBytes > caps.maxPayloadBytes) {
     throw new BadEntryError(
