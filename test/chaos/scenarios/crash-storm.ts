@@ -1,0 +1,27 @@
+import { Scenario, between } from '../scenario';
+
+/** SIGKILL storm: consumers die mid-batch, their entries wait in dead consumers' PELs for a takeover. */
+export const crashStorm: Scenario = {
+  name: 'crash-storm',
+  summary: 'a random consumer SIGKILLed every 1–2 s and respawned under a new name while events flow.',
+  consumers: 3,
+  consumer: { handlerMs: 50 },
+  events: 3000,
+  rate: 150,
+  minFaults: 8,
+  fault: async (ctx) => {
+    while (ctx.producing()) {
+      await ctx.sleep(between(1000, 2000));
+      const running = ctx.fleet.running();
+      const victim = running[between(0, running.length - 1)];
+      if (!victim || !ctx.producing()) {
+        continue;
+      }
+      await victim.process.stop('SIGKILL');
+      ctx.faults.add('SIGKILL');
+      // Not awaited: the next kill may come before this process is up, as in a real crash loop.
+      void ctx.fleet.respawn(victim.slot).catch(() => undefined);
+    }
+  },
+  timeBudgetMs: 90_000,
+};

@@ -1,0 +1,25 @@
+import { Scenario } from '../scenario';
+import { baseline } from './baseline';
+import { clientConnectionsKilled } from './client-connections-killed';
+import { crashBetweenHandlerAndAck } from './crash-between-handler-and-ack';
+import { crashStorm } from './crash-storm';
+import { longHandlersAllSlotsBusy } from './long-handlers-all-slots-busy';
+import { redisKillAofAlways } from './redis-kill-aof-always';
+import { redisKillNoPersistence } from './redis-kill-no-persistence';
+import { redisKillRdbOnly } from './redis-kill-rdb-only';
+import { sigstopPastMinIdle } from './sigstop-past-min-idle';
+import { sigtermUnderLoad } from './sigterm-under-load';
+
+/** Every scenario, in the order the suite runs them. */
+export const SCENARIOS: readonly Scenario[] = [
+  baseline,
+  crashStorm,
+  crashBetweenHandlerAndAck,
+  sigstopPastMinIdle,
+  sigtermUnderLoad,
+  redisKillAofAlways,
+  redisKillRdbOnly,
+  redisKillNoPersistence,
+  clientConnectionsKilled,
+  longHandlersAllSlotsBusy,
+];

@@ -1,0 +1,44 @@
+import { Scenario, between } from '../scenario';
+
+/** A process frozen (SIGSTOP: a long GC, a paused VM) past minIdleMs: peers take its entries, it wakes up late. */
+export const sigstopPastMinIdle: Scenario = {
+  name: 'sigstop-past-min-idle',
+  summary:
+    'a consumer SIGSTOPped for 2.5–4 s (minIdleMs 1 s, name lease 1.5 s) then SIGCONTed, one after another while ' +
+    'events flow.',
+  consumers: 3,
+  consumer: { handlerMs: 20, minIdleMs: 1000, consumerLeaseMs: 1500 },
+  events: 2000,
+  rate: 150,
+  minFaults: 3,
+  fault: async (ctx) => {
+    while (ctx.producing()) {
+      await ctx.sleep(between(1000, 2000));
+      const running = ctx.fleet.running();
+      const victim = running[between(0, running.length - 1)];
+      if (!victim || !ctx.producing()) {
+        continue;
+      }
+      victim.process.pause();
+      ctx.faults.add('SIGSTOP');
+      try {
+        await ctx.sleep(between(2500, 4000));
+      } finally {
+        victim.process.resume();
+      }
+    }
+  },
+  verify: ({ figures, health }) => {
+    const { reclaimed = 0, leasesLost = 0, processedTwice = 0 } = health.counters;
+    return [
+      ...(reclaimed > 0 ? [] : ['no entry of a stopped consumer was taken over']),
+      // Every entry a woken process had lost is counted by it, whether it had already run it or not.
+      ...(leasesLost + processedTwice >= figures.redelivered
+        ? []
+        : [
+            `${figures.redelivered} redelivered but only ${leasesLost + processedTwice} noticed (leasesLost + processedTwice)`,
+          ]),
+    ];
+  },
+  timeBudgetMs: 90_000,
+};

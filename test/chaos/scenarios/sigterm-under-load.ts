@@ -1,0 +1,35 @@
+import { Scenario, between } from '../scenario';
+
+/** Rolling restart: SIGTERM drains a consumer (finish, ack, hand over), a new one takes its place. */
+export const sigtermUnderLoad: Scenario = {
+  name: 'sigterm-under-load',
+  summary: 'consumers SIGTERMed one at a time every 2–3 s while events flow, each replaced by a new process.',
+  consumers: 3,
+  consumer: { handlerMs: 50, shutdownTimeoutMs: 5000 },
+  events: 2000,
+  rate: 100,
+  minFaults: 5,
+  fault: async (ctx) => {
+    while (ctx.producing()) {
+      await ctx.sleep(between(2000, 3000));
+      const running = ctx.fleet.running();
+      const victim = running[between(0, running.length - 1)];
+      if (!victim || !ctx.producing()) {
+        continue;
+      }
+      await victim.process.stop('SIGTERM');
+      ctx.faults.add('SIGTERM');
+      await ctx.fleet.respawn(victim.slot);
+    }
+  },
+  verify: ({ figures, exits }) => [
+    ...(figures.duplicated === 0 ? [] : [`${figures.duplicated} duplicated: a drain ran something twice`]),
+    ...exits
+      .filter((exit) => exit.signal === null && exit.code !== 0)
+      .map((exit) => `${exit.consumer} exited with status ${exit.code} after SIGTERM`),
+    ...exits
+      .filter((exit) => exit.signal !== null && exit.signal !== 'SIGKILL')
+      .map((exit) => `${exit.consumer} died of ${exit.signal}`),
+  ],
+  timeBudgetMs: 90_000,
+};
