@@ -97,6 +97,25 @@ describe('stream administration on real Redis', () => {
       expect(afterDelete.groups.find((group) => group.name === 'idle')?.lag).toBe(9);
     });
 
+    it('a lag Redis keeps reporting after a MAXLEN trim, with nothing unread, reads 0', async () => {
+      const stream = name('maxlen-lag');
+      await redis.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM');
+      const ids = await addEntries(redis, stream, 5);
+      await readFor(redis, stream, 'g', 2);
+      await redis.xack(stream, 'g', ids[0], ids[1]);
+      await redis.xtrim(stream, 'MAXLEN', 0); // deletes three entries the group never read
+      const [last] = await addEntries(redis, stream, 1);
+      await readFor(redis, stream, 'g', 10);
+      await redis.xack(stream, 'g', last);
+      const [snapshot] = await inspectStreams(redis, [stream]);
+      expect(snapshot.groups[0]).toMatchObject({ lag: 0, pending: 0, backlog: 0 });
+      // One entry written after that: a lag again, never more than the stream holds (Redis says more).
+      await addEntries(redis, stream, 1);
+      const [later] = await inspectStreams(redis, [stream]);
+      expect(later.groups[0].lag).toBeGreaterThanOrEqual(1);
+      expect(later.groups[0].lag).toBeLessThanOrEqual(later.length);
+    });
+
     it('counts a failed delivery waiting for its retry in the backlog', async () => {
       const stream = name('retrying');
       const client = new ClientRedisStreams();

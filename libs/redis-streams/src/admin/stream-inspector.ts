@@ -176,7 +176,11 @@ async function pendingSummary(
   }
 }
 
-/** XINFO's lag, or (nil after XDEL/XTRIM made it unknowable) the entries after the last delivered id, counted. */
+/**
+ * XINFO's lag, or — nil after XDEL/XTRIM made it unknowable — the entries after the last delivered id, counted.
+ * Redis 7.0 can also report a stale lag after a MAXLEN trim of entries the group never read (measured: lag 3 with
+ * nothing unread): a reported lag is 0 when nothing follows the last delivered id, and never more than the stream holds.
+ */
 async function lagOf(
   redis: Redis,
   stream: string,
@@ -184,8 +188,15 @@ async function lagOf(
   lastDeliveredId: string,
 ): Promise<number> {
   const reported = replyNumber(info.lag);
-  if (reported !== null) {
-    return reported;
+  if (reported === null) {
+    return RedisScripts.for(redis).countAfter(stream, lastDeliveredId);
   }
-  return RedisScripts.for(redis).countAfter(stream, lastDeliveredId);
+  if (reported === 0) {
+    return 0;
+  }
+  const [next, length] = await Promise.all([
+    redis.xrange(stream, `(${lastDeliveredId}`, '+', 'COUNT', 1),
+    redis.xlen(stream),
+  ]);
+  return next.length === 0 ? 0 : Math.min(reported, length);
 }
