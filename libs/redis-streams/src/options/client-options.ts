@@ -10,7 +10,8 @@ export interface RedisStreamsClientOptions extends RedisConnectionOptions, Routi
   maxDepth?: number;
   /**
    * How many reconnection attempts an emit waits through before it fails (ioredis `maxRetriesPerRequest`).
-   * Default 5: during an outage emits fail within a second or two instead of hanging.
+   * Default 5: the emits queued when Redis goes away fail after a few reconnection attempts. With ioredis 6's
+   * auto-pipelining, emits issued later in a long outage can wait until Redis is back (measured): not a deadline.
    */
   maxRetriesPerRequest?: number;
   /** Written as the `source` header of every event when set (e.g. the service name). */
