@@ -142,9 +142,12 @@ describe('the rest of the bad-input catalogue', () => {
       ],
       [xadd(raw, 'type', raw, 'data', '\u0001\u0002 {junk'), 'invalid-json'],
     ];
-    const onTyped: Array<[string, string]> = ['null', '42', '"a string"', '[{"email":"someone@example.com"}]'].map(
-      (data) => [xadd(typed, 'type', typed, 'data', data), 'validation'],
-    );
+    const onTyped: Array<[string, string]> = [
+      'null',
+      '42',
+      '"a string"',
+      '[{"email":"someone@example.com"}]',
+    ].map((data) => [xadd(typed, 'type', typed, 'data', data), 'validation']);
     xadd(raw, 'type', raw, 'data', '{"ok":true}');
     xadd(typed, 'type', typed, 'data', '{"email":"someone@example.com"}');
 
