@@ -4,7 +4,7 @@ import { takeFailure } from '../ctx-host/failure-record';
 import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
 import { BadEntryError } from '../errors/bad-entry.error';
 import { describeError } from '../errors/describe-error';
-import { HandlerTimeoutError, classifyFailure } from '../errors/failure';
+import { classifyFailure } from '../errors/failure';
 import { ResolvedRoute } from '../options/routing-options';
 import { RawEntry } from '../redis/stream-replies';
 import { DecodeLimits, DecodedEntry, decodeEntry } from '../wire/entry-decoder';
@@ -15,6 +15,7 @@ import { InFlight } from './in-flight';
 import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
 import { Delivery, toDelivery } from './delivery';
 import { Outcomes } from './outcomes';
+import { withDeadline } from './handler-deadline';
 import { Settlement } from './settlement';
 import { Telemetry } from './telemetry';
 
@@ -216,33 +217,13 @@ export class EntryDispatcher {
     if (timeoutMs === undefined) {
       return { result: tracing.endWith(running), settled: undefined };
     }
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        const error = new HandlerTimeoutError(timeoutMs);
-        delivery.held.abort(error);
-        reject(error);
-      }, timeoutMs);
-    });
-    const settled = running.then(
-      () => this.lateResult(delivery, timedOut, 'succeeded'),
-      () => this.lateResult(delivery, timedOut, 'failed'),
-    );
-    return {
-      result: tracing.endWith(Promise.race([running, timeout]).finally(() => clearTimeout(timer))),
-      settled,
-    };
-  }
-
-  private lateResult(delivery: Delivery, timedOut: boolean, how: string): void {
-    if (timedOut) {
-      this.deps.telemetry.lateResult();
-      this.deps.logger.warn(
+    const { result, settled } = withDeadline(running, timeoutMs, delivery.held, (how) => {
+      deps.telemetry.lateResult();
+      deps.logger.warn(
         `${delivery.stream} ${delivery.originalId}: handler ${how} after its timeout; result ignored`,
       );
-    }
+    });
+    return { result: tracing.endWith(result), settled };
   }
 
   private async failed(

@@ -2,9 +2,10 @@ import { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { describeError, redisErrorCode } from '../errors/describe-error';
 import { RedisScripts } from '../lua/scripts';
-import { RawEntry, StreamBatch, parsePendingReply, parseReadReply } from '../redis/stream-replies';
+import { RawEntry, StreamBatch, parseReadReply } from '../redis/stream-replies';
 import { InFlight } from './in-flight';
 import { Mutex } from './mutex';
+import { walkOwnPel } from './pel-walk';
 
 /** How long a read waits, once a slot is free, for more slots to free up (so it can ask for more entries at once). */
 const GATHER_MS = 2;
@@ -143,38 +144,12 @@ export class StreamReader {
     await deps.beforePelRead();
     await deps.pelLock.run(async () => {
       for (const stream of deps.streams) {
-        await this.walkPel(stream);
+        await walkOwnPel(deps, stream, async () => {
+          await this.roomToRead();
+          return !this.stopping;
+        });
       }
     });
-  }
-
-  /** Re-claims, page by page, the entries of this consumer's PEL on `stream` that this process does not hold. */
-  private async walkPel(stream: string): Promise<void> {
-    const { deps } = this;
-    let start = '-';
-    while (!this.stopping) {
-      await this.roomToRead();
-      if (this.stopping || !(await deps.mayTake())) {
-        return;
-      }
-      const count = Math.max(1, Math.min(deps.batchSize, deps.inFlight.free()));
-      const rows = parsePendingReply(
-        await deps.commands.call('XPENDING', stream, deps.group, start, '+', String(count), deps.consumer),
-      );
-      if (rows.length === 0) {
-        return;
-      }
-      start = `(${rows[rows.length - 1].id}`;
-      const ids = rows.map((row) => row.id).filter((id) => !deps.isSettling(stream, id));
-      if (ids.length === 0) {
-        continue;
-      }
-      const { entries, deleted } = await deps.scripts.claimOwnPending(stream, deps.group, deps.consumer, ids);
-      if (deleted.length > 0) {
-        deps.onDeleted(stream, deleted);
-      }
-      deps.onEntries(stream, entries);
-    }
   }
 
   /**
