@@ -128,3 +128,23 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * While events are produced: every `minMs`–`maxMs` picks a random running consumer and hands it to `strike` (the
+ * fault of the storm scenarios).
+ */
+export async function strikeWhileProducing(
+  ctx: ScenarioContext,
+  minMs: number,
+  maxMs: number,
+  strike: (victim: ReturnType<ScenarioContext['fleet']['running']>[number]) => Promise<void>,
+): Promise<void> {
+  while (ctx.producing()) {
+    await ctx.sleep(between(minMs, maxMs));
+    const running = ctx.fleet.running();
+    const victim = running[between(0, running.length - 1)];
+    if (victim && ctx.producing()) {
+      await strike(victim);
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import { Scenario, between } from '../scenario';
+import { Scenario, strikeWhileProducing } from '../scenario';
 
 /** SIGKILL storm: consumers die mid-batch, their entries wait in dead consumers' PELs for a takeover. */
 export const crashStorm: Scenario = {
@@ -9,19 +9,12 @@ export const crashStorm: Scenario = {
   events: 3000,
   rate: 150,
   minFaults: 8,
-  fault: async (ctx) => {
-    while (ctx.producing()) {
-      await ctx.sleep(between(1000, 2000));
-      const running = ctx.fleet.running();
-      const victim = running[between(0, running.length - 1)];
-      if (!victim || !ctx.producing()) {
-        continue;
-      }
+  fault: (ctx) =>
+    strikeWhileProducing(ctx, 1000, 2000, async (victim) => {
       await victim.process.stop('SIGKILL');
       ctx.faults.add('SIGKILL');
       // Not awaited: the next kill may come before this process is up, as in a real crash loop.
       void ctx.fleet.respawn(victim.slot).catch(() => undefined);
-    }
-  },
+    }),
   timeBudgetMs: 90_000,
 };

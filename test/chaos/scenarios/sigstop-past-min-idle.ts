@@ -1,4 +1,4 @@
-import { Scenario, between } from '../scenario';
+import { Scenario, between, strikeWhileProducing } from '../scenario';
 
 /** A process frozen (SIGSTOP: a long GC, a paused VM) past minIdleMs: peers take its entries, it wakes up late. */
 export const sigstopPastMinIdle: Scenario = {
@@ -11,14 +11,8 @@ export const sigstopPastMinIdle: Scenario = {
   events: 2000,
   rate: 150,
   minFaults: 3,
-  fault: async (ctx) => {
-    while (ctx.producing()) {
-      await ctx.sleep(between(1000, 2000));
-      const running = ctx.fleet.running();
-      const victim = running[between(0, running.length - 1)];
-      if (!victim || !ctx.producing()) {
-        continue;
-      }
+  fault: (ctx) =>
+    strikeWhileProducing(ctx, 1000, 2000, async (victim) => {
       victim.process.pause();
       ctx.faults.add('SIGSTOP');
       try {
@@ -26,8 +20,7 @@ export const sigstopPastMinIdle: Scenario = {
       } finally {
         victim.process.resume();
       }
-    }
-  },
+    }),
   verify: ({ figures, health }) => {
     const { reclaimed = 0, leasesLost = 0, processedTwice = 0 } = health.counters;
     return [

@@ -1,4 +1,4 @@
-import { Scenario, between } from '../scenario';
+import { Scenario, strikeWhileProducing } from '../scenario';
 
 /** Rolling restart: SIGTERM drains a consumer (finish, ack, hand over), a new one takes its place. */
 export const sigtermUnderLoad: Scenario = {
@@ -9,19 +9,12 @@ export const sigtermUnderLoad: Scenario = {
   events: 2000,
   rate: 100,
   minFaults: 5,
-  fault: async (ctx) => {
-    while (ctx.producing()) {
-      await ctx.sleep(between(2000, 3000));
-      const running = ctx.fleet.running();
-      const victim = running[between(0, running.length - 1)];
-      if (!victim || !ctx.producing()) {
-        continue;
-      }
+  fault: (ctx) =>
+    strikeWhileProducing(ctx, 2000, 3000, async (victim) => {
       await victim.process.stop('SIGTERM');
       ctx.faults.add('SIGTERM');
       await ctx.fleet.respawn(victim.slot);
-    }
-  },
+    }),
   verify: ({ figures, exits }) => [
     ...(figures.duplicated === 0 ? [] : [`${figures.duplicated} duplicated: a drain ran something twice`]),
     ...exits
