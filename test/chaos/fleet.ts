@@ -2,13 +2,13 @@
  * The consumers of a scenario: real child processes (test/chaos/chaos-consumer.ts), one per slot, that a scenario
  * kills, pauses, stops and respawns. Every process is tracked until it exits; {@link Fleet.destroy} kills what is left.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawnTsFixture } from '../support/child-consumer';
 import { ConsumerSettings, consumerEnv } from './consumer-settings';
 
-const ROOT = join(__dirname, '..', '..');
 const START_TIMEOUT_MS = 30_000;
 
 /** How a consumer process ended. */
@@ -186,24 +186,10 @@ export class Fleet {
     }
     const { redisUrl, stream, group, dir, settings } = this.options;
     const stderr = openSync(join(dir, `stderr-${name}.log`), 'a');
-    const child = spawn(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'test/chaos/chaos-consumer.ts',
-      ],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          ...consumerEnv({ redisUrl, stream, group, consumer: name, dir }, settings),
-          TS_NODE_PROJECT: 'tsconfig.json',
-        },
-        stdio: ['pipe', 'pipe', stderr],
-      },
+    const child = spawnTsFixture(
+      'test/chaos/chaos-consumer.ts',
+      consumerEnv({ redisUrl, stream, group, consumer: name, dir }, settings),
+      ['pipe', 'pipe', stderr],
     );
     closeSync(stderr);
     const consumer = new ConsumerProcess(name, child);

@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, StdioOptions, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -22,27 +22,30 @@ export interface ChildConsumerEnv {
   STATS_KEY?: string;
 }
 
+/** Runs a TypeScript file of this repo (path from the root) in a Node child process, transpiled on the fly. */
+export function spawnTsFixture(
+  file: string,
+  env: Record<string, string | undefined>,
+  stdio: StdioOptions,
+): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', file],
+    { cwd: ROOT, env: { ...process.env, ...env, TS_NODE_PROJECT: 'tsconfig.json' }, stdio },
+  );
+}
+
 /** A consumer running in its own Node process. */
 export class ChildConsumer {
   private constructor(readonly process: ChildProcess) {}
 
   /** Spawns the fixture and resolves once it printed READY (rejects if it exits first or takes > 30 s). */
   static async start(env: ChildConsumerEnv): Promise<ChildConsumer> {
-    const child = spawn(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'test/fixtures/consumer-process.ts',
-      ],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...env, TS_NODE_PROJECT: 'tsconfig.json' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = spawnTsFixture('test/fixtures/consumer-process.ts', { ...env }, [
+      'ignore',
+      'pipe',
+      'inherit',
+    ]);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('fixture consumer did not start in 30 s')), 30_000);
       let output = '';
