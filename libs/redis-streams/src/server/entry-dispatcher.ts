@@ -190,9 +190,9 @@ export class EntryDispatcher {
   }
 
   /**
-   * Starts the handler. `result` settles with the handler, or rejects with {@link HandlerTimeoutError} when its
-   * policy's `handlerTimeoutMs` passes first: the context's abort signal then fires, and `settled` resolves when the
-   * handler really ends (its late result is ignored and counted in `lateResults`).
+   * Starts the handler in its delivery's trace. With a `handlerTimeoutMs` it runs against that deadline
+   * ({@link withDeadline}): `result` may reject first, and `settled` resolves when the handler really ends (its late
+   * result is ignored and counted in `lateResults`).
    */
   private run(
     bound: BoundHandler,

@@ -5,15 +5,20 @@ import { InFlight } from './in-flight';
 
 /** What a walk of this consumer's PEL needs. */
 export interface PelWalkDeps {
+  /** Shared command connection (XPENDING, the claim, CLIENT UNBLOCK, XGROUP CREATE). */
   commands: Redis;
   scripts: RedisScripts;
   group: string;
   consumer: string;
   batchSize: number;
   inFlight: InFlight;
+  /** True while an entry is held here or waits for its XACK: a PEL re-read must not touch it. */
   isSettling(stream: string, id: string): boolean;
+  /** Entries to handle; PEL re-reads carry their delivery counts (new entries are on their first delivery). */
   onEntries(stream: string, entries: RawEntry[]): void;
+  /** Entries deleted from the stream while pending, found by a PEL re-read (now out of the PEL). */
   onDeleted(stream: string, ids: string[]): void;
+  /** Resolves false when this process must not take entries (it lost its consumer name). */
   mayTake(): boolean | Promise<boolean>;
 }
 

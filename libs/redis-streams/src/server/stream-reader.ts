@@ -1,11 +1,9 @@
 import { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { describeError, redisErrorCode } from '../errors/describe-error';
-import { RedisScripts } from '../lua/scripts';
-import { RawEntry, StreamBatch, parseReadReply } from '../redis/stream-replies';
-import { InFlight } from './in-flight';
+import { StreamBatch, parseReadReply } from '../redis/stream-replies';
 import { Mutex } from './mutex';
-import { walkOwnPel } from './pel-walk';
+import { PelWalkDeps, walkOwnPel } from './pel-walk';
 
 /** How long a read waits, once a slot is free, for more slots to free up (so it can ask for more entries at once). */
 const GATHER_MS = 2;
@@ -13,29 +11,14 @@ const GATHER_MS = 2;
 /** While some keys have a backlog, how often the others are read too (ms). */
 const OTHERS_EVERY_MS = 100;
 
-/** What the reader needs from the server around it. */
-export interface StreamReaderDeps {
+/** What the reader needs from the server around it (besides what its PEL walk needs). */
+export interface StreamReaderDeps extends PelWalkDeps {
   /** Dedicated connection: XREADGROUP BLOCK holds it. */
   blocking: Redis;
-  /** Shared command connection (XPENDING, CLIENT UNBLOCK, XGROUP CREATE). */
-  commands: Redis;
-  scripts: RedisScripts;
   streams: readonly string[];
-  group: string;
-  consumer: string;
-  batchSize: number;
   blockMs: number;
   maxReconnectDelayMs: number;
-  inFlight: InFlight;
   logger: LoggerService;
-  /** True while an entry is held here or waits for its XACK: a PEL re-read must not touch it. */
-  isSettling(stream: string, id: string): boolean;
-  /** Entries to handle; PEL re-reads carry their delivery counts (new entries are on their first delivery). */
-  onEntries(stream: string, entries: RawEntry[]): void;
-  /** Entries deleted from the stream while pending, found by a PEL re-read (now out of the PEL). */
-  onDeleted(stream: string, ids: string[]): void;
-  /** Resolves false when this process must not take entries (it lost its consumer name). */
-  mayTake(): boolean | Promise<boolean>;
   /** Held while walking the PEL, so the reclaimer never claims the same entries at the same time. */
   pelLock: Mutex;
   /** Before re-reading the PEL: acknowledge what is already done, so it is not re-read. */
