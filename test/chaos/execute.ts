@@ -19,6 +19,7 @@ import { DEFAULT_CONSUMER_SETTINGS } from './consumer-settings';
 import { Fleet } from './fleet';
 import { Producer } from './producer';
 import { RedisNode } from './redis-node';
+import { RedisProxy } from '../support/redis-proxy';
 import { ScenarioReport } from './report';
 import { FaultLog, Scenario, ScenarioContext, sleep } from './scenario';
 
@@ -31,6 +32,7 @@ const CLEANUP_MARGIN_MS = 5000;
 interface Resources {
   dir: string;
   redis?: RedisNode;
+  proxy?: RedisProxy;
   fleet?: Fleet;
   producer?: Producer;
 }
@@ -101,6 +103,7 @@ export function abandonActiveRun(): Promise<void> {
     return Promise.resolve();
   }
   resources.fleet?.killNow();
+  void resources.proxy?.close();
   return (resources.redis?.destroy() ?? Promise.resolve()).finally(() =>
     rmSync(resources.dir, { recursive: true, force: true }),
   );
@@ -117,8 +120,11 @@ async function exercise(
   const stream = `chaos.${scenario.name}`;
   const redis = await RedisNode.start(scenario.redis ?? 'none');
   resources.redis = redis;
+  const proxy = scenario.viaProxy ? await RedisProxy.start(redis.port) : undefined;
+  resources.proxy = proxy;
+  const clientUrl = proxy?.url ?? redis.url;
   const fleet = new Fleet({
-    redisUrl: redis.url,
+    redisUrl: clientUrl,
     stream,
     group: GROUP,
     dir,
@@ -126,7 +132,7 @@ async function exercise(
   });
   resources.fleet = fleet;
   await fleet.start(scenario.consumers);
-  const producer = new Producer(redis.url, stream, dir, `${scenario.name}-${randomBytes(3).toString('hex')}`);
+  const producer = new Producer(clientUrl, stream, dir, `${scenario.name}-${randomBytes(3).toString('hex')}`);
   resources.producer = producer;
   const drainFor = (limitMs: number): Promise<DrainResult> =>
     drain(redis.command, {
@@ -141,6 +147,7 @@ async function exercise(
   let producing = !scenario.producesItself;
   const ctx: ScenarioContext = {
     redis,
+    proxy,
     fleet,
     faults,
     signal,
@@ -155,6 +162,7 @@ async function exercise(
         );
       }
     },
+    handledIds: () => new Set(readHandlings(dir).map((record) => record.e)),
     predictLoss: (ids) => {
       predicted = [...(predicted ?? []), ...ids];
     },
@@ -199,5 +207,6 @@ async function exercise(
 async function release(resources: Resources): Promise<void> {
   await resources.producer?.close();
   await resources.fleet?.destroy();
+  await resources.proxy?.close();
   await resources.redis?.destroy();
 }

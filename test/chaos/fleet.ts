@@ -180,7 +180,28 @@ export class Fleet {
     }
   }
 
+  /**
+   * Starts a second process with the consumer name of `slot`'s current one, outside the slots (the slot keeps its
+   * process): `process` at once, `ready` resolves if it ever prints READY and rejects if it exits first.
+   */
+  startTwin(slot: number): { process: ConsumerProcess; ready: Promise<void> } {
+    const name = this.slots[slot]?.name;
+    if (!name) {
+      throw new Error(`fleet: slot ${slot} holds no process to twin`);
+    }
+    return this.launch(name);
+  }
+
   private async spawn(slot: number, name: string): Promise<ConsumerProcess> {
+    const { process: consumer, ready } = this.launch(name);
+    this.slots[slot] = consumer;
+    await ready;
+    void consumer.exited.then(() => this.onExit(slot, consumer));
+    return consumer;
+  }
+
+  /** Spawns a consumer process named `name`, tracked in {@link all}. */
+  private launch(name: string): { process: ConsumerProcess; ready: Promise<void> } {
     if (this.destroyed) {
       throw new Error('fleet destroyed');
     }
@@ -194,8 +215,7 @@ export class Fleet {
     closeSync(stderr);
     const consumer = new ConsumerProcess(name, child);
     this.all.push(consumer);
-    this.slots[slot] = consumer;
-    await new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         consumer.signal('SIGKILL');
         reject(new Error(`consumer ${name} did not start in ${START_TIMEOUT_MS} ms`));
@@ -214,8 +234,7 @@ export class Fleet {
         reject(new Error(`consumer ${name} exited before READY (code ${exit.code}, signal ${exit.signal})`));
       });
     });
-    void consumer.exited.then(() => this.onExit(slot, consumer));
-    return consumer;
+    return { process: consumer, ready };
   }
 
   private onExit(slot: number, consumer: ConsumerProcess): void {

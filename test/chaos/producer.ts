@@ -3,8 +3,14 @@
  * records every outcome in the producer ledger (ok / failed / unknown) as soon as it is known.
  */
 import { join } from 'node:path';
+import { Redis, ReplyError } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
-import { ClientRedisStreams, RedisCommandError, RedisStreamsRecord } from '@app/redis-streams';
+import {
+  ClientRedisStreams,
+  ENVELOPE_FIELDS,
+  RedisCommandError,
+  RedisStreamsRecord,
+} from '@app/redis-streams';
 import { ChaosPayload } from './consumer-settings';
 import { EmitOutcome, LEDGER_FILES, Ledger, ProducerRecord } from './ledger';
 
@@ -19,6 +25,11 @@ export interface ProduceOptions {
   mark?: (n: number) => Partial<ChaosPayload>;
   /** Stops emitting (what was emitted is still awaited and recorded). */
   signal?: AbortSignal;
+  /**
+   * Writes like the users' scripts do instead of through the transport: a plain `XADD … MAXLEN <maxLen>` of the
+   * same envelope, which trims the oldest entries whether or not a group has read them.
+   */
+  maxLen?: number;
 }
 
 /** Counts of one production run. */
@@ -34,13 +45,15 @@ export interface ProductionSummary {
 /** Emits chaos events and keeps the producer ledger. */
 export class Producer {
   private readonly client: ClientRedisStreams;
+  /** The plain connection of {@link ProduceOptions.maxLen} writes, made on first use. */
+  private plain: Redis | undefined;
   private readonly ledger: Ledger<ProducerRecord>;
   private readonly outstanding = new Set<Promise<unknown>>();
   private sequence = 0;
   private closed = false;
 
   constructor(
-    redisUrl: string,
+    private readonly redisUrl: string,
     private readonly stream: string,
     dir: string,
     /** Prefix of every `event_id` (unique per scenario run). */
@@ -60,7 +73,7 @@ export class Producer {
     while (outcomes.length < count && !options.signal?.aborted) {
       const due = Math.min(count, Math.floor(((Date.now() - started) * rate) / 1000) + 1);
       while (outcomes.length < due) {
-        outcomes.push(this.emitOne(outcomes.length, options.mark));
+        outcomes.push(this.emitOne(outcomes.length, options.mark, options.maxLen));
       }
       await new Promise((resolve) => setTimeout(resolve, TICK_MS));
     }
@@ -83,15 +96,17 @@ export class Producer {
     ]);
     this.closed = true;
     await this.client.close().catch(() => undefined);
+    this.plain?.disconnect();
     this.ledger.close();
   }
 
-  private emitOne(n: number, mark: ProduceOptions['mark']): Promise<ProducerRecord> {
+  private emitOne(n: number, mark: ProduceOptions['mark'], maxLen?: number): Promise<ProducerRecord> {
     const eventId = `${this.tag}-${this.sequence++}`;
     const payload: ChaosPayload = { n, ...mark?.(n) };
-    const write = lastValueFrom(
-      this.client.emit<string>(this.stream, new RedisStreamsRecord(payload, { eventId })),
-    );
+    const write =
+      maxLen === undefined
+        ? lastValueFrom(this.client.emit<string>(this.stream, new RedisStreamsRecord(payload, { eventId })))
+        : this.xaddTrimming(payload, eventId, maxLen);
     this.outstanding.add(write);
     void write.then(
       () => this.outstanding.delete(write),
@@ -116,7 +131,8 @@ export class Producer {
         },
         (error: unknown) => {
           // A Redis error reply (OOM, NOPERM …) says the XADD did not happen; a connection failure says nothing.
-          const refused = error instanceof RedisCommandError && error.code !== undefined;
+          const refused =
+            (error instanceof RedisCommandError && error.code !== undefined) || error instanceof ReplyError;
           const why = error instanceof Error ? error.message.slice(0, 200) : 'error';
           if (settled) {
             if (refused) {
@@ -129,6 +145,25 @@ export class Producer {
         },
       );
     });
+  }
+
+  private async xaddTrimming(payload: ChaosPayload, eventId: string, maxLen: number): Promise<string> {
+    this.plain ??= new Redis(this.redisUrl, { maxRetriesPerRequest: 5 });
+    const id = await this.plain.xadd(
+      this.stream,
+      'MAXLEN',
+      maxLen,
+      '*',
+      ENVELOPE_FIELDS.type,
+      this.stream,
+      ENVELOPE_FIELDS.data,
+      JSON.stringify(payload),
+      ENVELOPE_FIELDS.eventId,
+      eventId,
+      ENVELOPE_FIELDS.timestamp,
+      new Date().toISOString(),
+    );
+    return id as string;
   }
 
   private record(record: ProducerRecord): ProducerRecord {

@@ -29,11 +29,17 @@ export class RedisNode {
 
   /** Starts a server with `profile` on a free loopback port. */
   static async start(profile: RedisProfile): Promise<RedisNode> {
-    return new RedisNode(await PrivateRedis.start({ appendOnly: profile === 'aof-always' }), profile);
+    // DEBUG is refused by default since Redis 7; `local` allows it from loopback connections (DEBUG SLEEP).
+    const args = ['--enable-debug-command', 'local'];
+    return new RedisNode(await PrivateRedis.start({ appendOnly: profile === 'aof-always', args }), profile);
   }
 
   get url(): string {
     return this.server.url;
+  }
+
+  get port(): number {
+    return this.server.port;
   }
 
   /** kill -9: no shutdown, no final save. */
@@ -54,6 +60,28 @@ export class RedisNode {
   /** `CLIENT KILL TYPE <type>` (skips the runner's own connection); resolves with how many were killed. */
   async killClients(type: 'normal' | 'pubsub' = 'normal'): Promise<number> {
     return Number(await this.command.call('CLIENT', 'KILL', 'TYPE', type));
+  }
+
+  /** `DEBUG SLEEP`: the server answers nobody for `seconds` (a long fork, a slow disk, a stalled VM). */
+  async debugSleep(seconds: number): Promise<void> {
+    await this.command.call('DEBUG', 'SLEEP', String(seconds));
+  }
+
+  /** `CLIENT PAUSE <ms> WRITE`: write commands (XADD, XREADGROUP, XACK, scripts that write) wait; reads answer. */
+  async pauseWrites(ms: number): Promise<void> {
+    await this.command.call('CLIENT', 'PAUSE', String(ms), 'WRITE');
+  }
+
+  /** `CONFIG SET maxmemory` (bytes; 0 = no limit), with `noeviction`: writes that need memory get OOM errors. */
+  async setMaxMemory(bytes: number): Promise<void> {
+    await this.command.call('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    await this.command.call('CONFIG', 'SET', 'maxmemory', String(bytes));
+  }
+
+  /** `used_memory` from INFO memory (bytes). */
+  async usedMemory(): Promise<number> {
+    const info = String(await this.command.call('INFO', 'memory'));
+    return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
   }
 
   /** Closes the runner's connection, kills the server and removes its directory. */

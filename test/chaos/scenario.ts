@@ -9,6 +9,7 @@ import type { Figures, HealthSummary } from './checker';
 import type { HandlerRecord } from './ledger';
 import type { ProduceOptions, ProductionSummary } from './producer';
 import type { RedisNode, RedisProfile } from './redis-node';
+import type { RedisProxy } from '../support/redis-proxy';
 
 /** Counts of the faults a scenario injected, by kind (`SIGKILL`, `redis kill -9`, …). */
 export class FaultLog {
@@ -42,6 +43,8 @@ export class FaultLog {
 /** What a scenario's fault works with. */
 export interface ScenarioContext {
   redis: RedisNode;
+  /** The proxy every consumer and the producer reach Redis through (scenarios with `viaProxy` only). */
+  proxy: RedisProxy | undefined;
   fleet: Fleet;
   faults: FaultLog;
   /** Aborted when the scenario's time budget is spent: every loop of a fault must stop then. */
@@ -54,6 +57,8 @@ export interface ScenarioContext {
   sleep(ms: number): Promise<void>;
   /** Waits until the group is drained (see checker.drain) or throws. */
   waitDrained(): Promise<void>;
+  /** The event_ids handled so far (read from the handler ledgers). */
+  handledIds(): Set<string>;
   /** Declares the event_ids the scenario predicts lost (for a scenario with {@link Scenario.predictedLoss}). */
   predictLoss(eventIds: readonly string[]): void;
   /** A progress line on the runner's output. */
@@ -82,6 +87,11 @@ export interface Scenario {
   consumer?: Partial<ConsumerSettings>;
   /** Persistence of its Redis. Default `none`. */
   redis?: RedisProfile;
+  /**
+   * Consumers and producer reach Redis through a {@link RedisProxy} (the fault disturbs the network there); the
+   * runner's own connection (drain, checker) does not.
+   */
+  viaProxy?: boolean;
   /** Events the runner emits while the fault runs (or, with `producesItself`, what the fault emits in all). */
   events: number;
   /** Events per second. */

@@ -2,11 +2,15 @@ import { Scenario } from '../scenario';
 import { baseline } from './baseline';
 import { clientConnectionsKilled } from './client-connections-killed';
 import { crashBetweenHandlerAndAck } from './crash-between-handler-and-ack';
+import { clientPauseWrite } from './client-pause-write';
 import { crashStorm } from './crash-storm';
+import { debugSleep } from './debug-sleep';
 import { longHandlersAllSlotsBusy } from './long-handlers-all-slots-busy';
+import { proxyDropsReplies } from './proxy-drops-replies';
 import { redisKillAofAlways } from './redis-kill-aof-always';
 import { redisKillNoPersistence } from './redis-kill-no-persistence';
 import { redisKillRdbOnly } from './redis-kill-rdb-only';
+import { silentNetwork } from './silent-network';
 import { sigstopPastMinIdle } from './sigstop-past-min-idle';
 import { sigtermUnderLoad } from './sigterm-under-load';
 
@@ -22,4 +26,8 @@ export const SCENARIOS: readonly Scenario[] = [
   redisKillNoPersistence,
   clientConnectionsKilled,
   longHandlersAllSlotsBusy,
+  proxyDropsReplies,
+  silentNetwork,
+  debugSleep,
+  clientPauseWrite,
 ];
