@@ -1,7 +1,8 @@
 /**
  * A chaos consumer: a Nest microservice on ServerRedisStreams in its own process, so a scenario can SIGKILL,
  * SIGSTOP or SIGTERM it for real. Configured by the CHAOS_* environment (see consumer-settings.ts).
- * - Its handler works `handlerMs`, then appends `{event_id, entry id, pid, consumer, delivery count}` to its handler
+ * - Its handler works `handlerMs`, throws if the payload asks it to fail this delivery, then appends
+ *   `{event_id, entry id, pid, consumer, delivery count}` to its handler
  *   ledger with writeSync, then returns: every handling that returned is on disk, whatever happens next.
  * - Its health ledger records readiness changes, the most handlers seen running at once, and its counters each second.
  * - Prints READY once listening. SIGTERM: app.close() (the transport's drain), then exit 0 (1 if closing failed).
@@ -26,6 +27,9 @@ class ChaosController {
     const ms = data.handlerMs ?? settings.handlerMs;
     if (ms > 0) {
       await new Promise((resolve) => setTimeout(resolve, ms));
+    }
+    if (data.failDeliveries !== undefined && ctx.getDeliveryCount() <= data.failDeliveries) {
+      throw new Error(`chaos: delivery ${ctx.getDeliveryCount()} asked to fail`);
     }
     const crash =
       settings.crashAfterHandling && data.crashAfterHandling === true && ctx.getDeliveryCount() === 1;
@@ -91,7 +95,10 @@ async function main(): Promise<void> {
     reclaimIntervalMs: settings.reclaimIntervalMs,
     consumerLeaseMs: settings.consumerLeaseMs,
     maxReconnectDelayMs: settings.maxReconnectDelayMs,
-    delivery: { maxDeliveries: settings.maxDeliveries },
+    delivery: {
+      maxDeliveries: settings.maxDeliveries,
+      backoff: { baseMs: settings.retryBaseMs, maxMs: settings.retryBaseMs * 8 },
+    },
   });
   const app = await NestFactory.createMicroservice(ChaosModule, { strategy, logger: ['error'] });
   process.once('SIGTERM', () => {

@@ -123,12 +123,16 @@ export async function drain(redis: Redis, options: DrainOptions): Promise<DrainR
     }
     const empty = last.exists && last.pending === 0 && last.lag === 0 && last.scheduledRetries === 0;
     const size = ledgerBytes(options.dir);
-    if (!empty || size !== sizeThen) {
-      emptySince = empty ? Date.now() : undefined;
-      sizeThen = size;
-    } else if (emptySince !== undefined && Date.now() - emptySince >= quietMs) {
+    // The quiet period starts when the group is first seen empty, and again after any new handling (the last
+    // change before the group empties need not be a handling: a dead-letter move or an ack is not in the ledgers).
+    if (!empty) {
+      emptySince = undefined;
+    } else if (emptySince === undefined || size !== sizeThen) {
+      emptySince = Date.now();
+    } else if (Date.now() - emptySince >= quietMs) {
       return { drained: true, drainedAt: emptySince, last };
     }
+    sizeThen = size;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return { drained: false, drainedAt: Date.now(), last };

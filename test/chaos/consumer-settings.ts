@@ -18,6 +18,8 @@ export interface ConsumerSettings {
   maxReconnectDelayMs: number;
   /** Deliveries before an entry is dead-lettered (the transport's default is 5). */
   maxDeliveries: number;
+  /** First retry delay of a failed handling (exponential, capped at 8×; the transport's default is 1 s). */
+  retryBaseMs: number;
   /** The process SIGKILLs itself right after a handler returns for a payload marked `crashAfterHandling`. */
   crashAfterHandling: boolean;
 }
@@ -34,6 +36,7 @@ export const DEFAULT_CONSUMER_SETTINGS: ConsumerSettings = {
   stallMs: 1000,
   maxReconnectDelayMs: 500,
   maxDeliveries: 5,
+  retryBaseMs: 100,
   crashAfterHandling: false,
 };
 
@@ -94,6 +97,7 @@ export function readConsumerEnv(env: NodeJS.ProcessEnv): ConsumerPlacement & Con
     stallMs: int('stallMs'),
     maxReconnectDelayMs: int('maxReconnectDelayMs'),
     maxDeliveries: int('maxDeliveries'),
+    retryBaseMs: int('retryBaseMs'),
     crashAfterHandling: text('crashAfterHandling') === 'true',
   };
 }
@@ -104,6 +108,8 @@ export interface ChaosPayload {
   n: number;
   /** Overrides the consumer's simulated work for this event (ms). */
   handlerMs?: number;
+  /** The handler throws on this event's first `failDeliveries` deliveries (retried, dead-lettered past the max). */
+  failDeliveries?: number;
   /** With `crashAfterHandling` set on the consumer: it dies right after this event's first handling returns. */
   crashAfterHandling?: boolean;
 }

@@ -146,6 +146,7 @@ async function exercise(
   let predicted: string[] | undefined;
   let producing = !scenario.producesItself;
   const ctx: ScenarioContext = {
+    stream,
     redis,
     proxy,
     fleet,

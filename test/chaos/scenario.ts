@@ -42,6 +42,8 @@ export class FaultLog {
 
 /** What a scenario's fault works with. */
 export interface ScenarioContext {
+  /** The stream the scenario's events go to (also their pattern). */
+  stream: string;
   redis: RedisNode;
   /** The proxy every consumer and the producer reach Redis through (scenarios with `viaProxy` only). */
   proxy: RedisProxy | undefined;

@@ -6,6 +6,9 @@ import { clientPauseWrite } from './client-pause-write';
 import { crashStorm } from './crash-storm';
 import { debugSleep } from './debug-sleep';
 import { longHandlersAllSlotsBusy } from './long-handlers-all-slots-busy';
+import { maxlenTrimmingProducer } from './maxlen-trimming-producer';
+import { maxmemoryNoeviction } from './maxmemory-noeviction';
+import { minidJanitor } from './minid-janitor';
 import { proxyDropsReplies } from './proxy-drops-replies';
 import { redisKillAofAlways } from './redis-kill-aof-always';
 import { redisKillNoPersistence } from './redis-kill-no-persistence';
@@ -30,4 +33,7 @@ export const SCENARIOS: readonly Scenario[] = [
   silentNetwork,
   debugSleep,
   clientPauseWrite,
+  maxmemoryNoeviction,
+  maxlenTrimmingProducer,
+  minidJanitor,
 ];
