@@ -192,11 +192,17 @@ export class Fleet {
     return this.launch(name);
   }
 
+  /** Makes `consumer` (a ready twin) the process of `slot`; the slot's previous process is no longer its own. */
+  place(slot: number, consumer: ConsumerProcess): void {
+    this.slots[slot] = consumer;
+    void consumer.exited.then(() => this.onExit(slot, consumer));
+  }
+
   private async spawn(slot: number, name: string): Promise<ConsumerProcess> {
     const { process: consumer, ready } = this.launch(name);
     this.slots[slot] = consumer;
     await ready;
-    void consumer.exited.then(() => this.onExit(slot, consumer));
+    this.place(slot, consumer);
     return consumer;
   }
 
