@@ -141,22 +141,53 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** While events are produced: every `minMs`–`maxMs` (random) runs `action` (a fault's loop, bounded by the run). */
+export async function repeatWhileProducing(
+  ctx: ScenarioContext,
+  minMs: number,
+  maxMs: number,
+  action: () => Promise<void>,
+): Promise<void> {
+  while (ctx.producing()) {
+    await ctx.sleep(between(minMs, maxMs));
+    if (ctx.producing()) {
+      await action();
+    }
+  }
+}
+
 /**
  * While events are produced: every `minMs`–`maxMs` picks a random running consumer and hands it to `strike` (the
  * fault of the storm scenarios).
  */
-export async function strikeWhileProducing(
+export function strikeWhileProducing(
   ctx: ScenarioContext,
   minMs: number,
   maxMs: number,
   strike: (victim: ReturnType<ScenarioContext['fleet']['running']>[number]) => Promise<void>,
 ): Promise<void> {
-  while (ctx.producing()) {
-    await ctx.sleep(between(minMs, maxMs));
+  return repeatWhileProducing(ctx, minMs, maxMs, async () => {
     const running = ctx.fleet.running();
     const victim = running[between(0, running.length - 1)];
-    if (victim && ctx.producing()) {
+    if (victim) {
       await strike(victim);
     }
-  }
+  });
+}
+
+/**
+ * The claim of scenarios where peers take entries from live processes: some entry was taken over, and every entry
+ * run twice was noticed by the process that lost it (its lease renewal or its settlement found it gone).
+ */
+export function takeoversNoticed({ figures, health }: ScenarioObservation): string[] {
+  const { reclaimed = 0, leasesLost = 0, processedTwice = 0 } = health.counters;
+  return [
+    ...(reclaimed > 0 ? [] : ['no entry was taken over: the fault attacked nothing']),
+    ...(leasesLost + processedTwice >= figures.redelivered
+      ? []
+      : [
+          `${figures.redelivered} redelivered but only ${leasesLost + processedTwice} noticed ` +
+            '(leasesLost + processedTwice)',
+        ]),
+  ];
 }

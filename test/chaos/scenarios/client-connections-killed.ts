@@ -1,4 +1,4 @@
-import { Scenario } from '../scenario';
+import { Scenario, repeatWhileProducing } from '../scenario';
 
 /** Every client connection cut (a proxy restart, a network blip): reads, acks, leases and emits all reconnect. */
 export const clientConnectionsKilled: Scenario = {
@@ -9,15 +9,10 @@ export const clientConnectionsKilled: Scenario = {
   events: 2000,
   rate: 150,
   minFaults: 5,
-  fault: async (ctx) => {
-    while (ctx.producing()) {
-      await ctx.sleep(2000);
-      if (!ctx.producing()) {
-        break;
-      }
+  fault: (ctx) =>
+    repeatWhileProducing(ctx, 2000, 2000, async () => {
       ctx.faults.add('CLIENT KILL TYPE normal');
       ctx.faults.add('connection cut', await ctx.redis.killClients('normal'));
-    }
-  },
+    }),
   timeBudgetMs: 90_000,
 };

@@ -1,4 +1,4 @@
-import { Scenario, between } from '../scenario';
+import { Scenario, between, repeatWhileProducing } from '../scenario';
 
 /**
  * Writes held back (`CLIENT PAUSE … WRITE`, what a failover or a manual maintenance does): XADD, XREADGROUP, XACK
@@ -11,17 +11,12 @@ export const clientPauseWrite: Scenario = {
   events: 2500,
   rate: 150,
   minFaults: 3,
-  fault: async (ctx) => {
-    while (ctx.producing()) {
-      await ctx.sleep(between(2000, 4000));
-      if (!ctx.producing()) {
-        break;
-      }
+  fault: (ctx) =>
+    repeatWhileProducing(ctx, 2000, 4000, async () => {
       const ms = between(2000, 4000);
       await ctx.redis.pauseWrites(ms);
       ctx.faults.add('CLIENT PAUSE WRITE');
       await ctx.sleep(ms);
-    }
-  },
+    }),
   timeBudgetMs: 120_000,
 };

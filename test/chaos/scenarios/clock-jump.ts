@@ -1,4 +1,4 @@
-import { Scenario } from '../scenario';
+import { Scenario, repeatWhileProducing, takeoversNoticed } from '../scenario';
 
 const GROUP = 'chaos';
 const HOURS_MS = 2 * 60 * 60 * 1000;
@@ -35,22 +35,12 @@ export const clockJump: Scenario = {
   events: 2000,
   rate: 150,
   minFaults: 5,
-  fault: async (ctx) => {
-    while (ctx.producing()) {
-      await ctx.sleep(1000);
+  fault: (ctx) =>
+    repeatWhileProducing(ctx, 1000, 1000, async () => {
       const jumped = Number(await ctx.redis.command.eval(JUMP_LUA, 1, ctx.stream, GROUP, String(HOURS_MS)));
       ctx.faults.add('clock jump');
       ctx.faults.add('entry made 2 h idle', jumped);
-    }
-  },
-  verify: ({ figures, health }) => {
-    const { reclaimed = 0, leasesLost = 0, processedTwice = 0 } = health.counters;
-    return [
-      ...(reclaimed > 0 ? [] : ['no entry was taken over: the jump attacked nothing']),
-      ...(leasesLost + processedTwice >= figures.redelivered
-        ? []
-        : [`${figures.redelivered} redelivered but only ${leasesLost + processedTwice} noticed`]),
-    ];
-  },
+    }),
+  verify: takeoversNoticed,
   timeBudgetMs: 90_000,
 };

@@ -1,4 +1,4 @@
-import { Scenario, between } from '../scenario';
+import { Scenario, between, repeatWhileProducing } from '../scenario';
 
 /** Redis itself stops answering (DEBUG SLEEP: a long fork, a slow disk, a stalled VM) with every socket open. */
 export const debugSleep: Scenario = {
@@ -8,15 +8,10 @@ export const debugSleep: Scenario = {
   events: 2500,
   rate: 150,
   minFaults: 3,
-  fault: async (ctx) => {
-    while (ctx.producing()) {
-      await ctx.sleep(between(2000, 4000));
-      if (!ctx.producing()) {
-        break;
-      }
+  fault: (ctx) =>
+    repeatWhileProducing(ctx, 2000, 4000, async () => {
       ctx.faults.add('DEBUG SLEEP');
       await ctx.redis.debugSleep(between(2, 4));
-    }
-  },
+    }),
   timeBudgetMs: 120_000,
 };

@@ -1,5 +1,5 @@
 import { RedisStreamsAdmin } from '@app/redis-streams/admin';
-import { Scenario } from '../scenario';
+import { Scenario, repeatWhileProducing } from '../scenario';
 
 /**
  * Beside the MAXLEN control: the transport's janitor trims with MINID behind the slowest group, every 300 ms while a
@@ -17,14 +17,11 @@ export const minidJanitor: Scenario = {
   minFaults: 10,
   fault: async (ctx) => {
     const admin = new RedisStreamsAdmin(ctx.redis.command);
-    let removed = 0;
-    while (ctx.producing()) {
-      await ctx.sleep(300);
+    await repeatWhileProducing(ctx, 300, 300, async () => {
       const [result] = await admin.trim([ctx.stream]);
       ctx.faults.add('janitor pass');
-      removed += result?.removed ?? 0;
-    }
-    ctx.faults.add('entry trimmed', removed);
+      ctx.faults.add('entry trimmed', result?.removed ?? 0);
+    });
   },
   verify: ({ faults }) => (faults.get('entry trimmed') > 0 ? [] : ['the janitor trimmed nothing']),
   timeBudgetMs: 90_000,

@@ -1,4 +1,4 @@
-import { Scenario, between } from '../scenario';
+import { Scenario, between, repeatWhileProducing } from '../scenario';
 
 /**
  * The network goes silent: every packet dropped, no RST, no FIN. Nobody is told; only timeouts can notice. Commands
@@ -22,15 +22,11 @@ export const silentNetwork: Scenario = {
       .map(
         (process) => `${process} did not report every silence (not ready ${health.notReady[process] ?? 0}×)`,
       ),
-  fault: async (ctx) => {
-    const proxy = ctx.proxy;
-    if (!proxy) {
-      throw new Error('needs the proxy');
-    }
-    while (ctx.producing()) {
-      await ctx.sleep(between(2000, 4000));
-      if (!ctx.producing()) {
-        break;
+  fault: (ctx) =>
+    repeatWhileProducing(ctx, 2000, 4000, async () => {
+      const proxy = ctx.proxy;
+      if (!proxy) {
+        throw new Error('needs the proxy');
       }
       proxy.silence();
       ctx.faults.add('network silent');
@@ -39,7 +35,6 @@ export const silentNetwork: Scenario = {
       } finally {
         proxy.heal();
       }
-    }
-  },
+    }),
   timeBudgetMs: 120_000,
 };
