@@ -8,6 +8,7 @@ import { ClientRedisStreams, StreamKeys, UnrecoverableEventError } from '@app/re
 import { uniqueName } from '../support/names';
 import { TestConsumer, eventController, startConsumer } from '../support/nest';
 import { waitFor } from '../support/wait';
+import { PrivateRedis } from '../support/redis-server';
 
 /**
  * The CLI as users run it: the library is built (`npm run build:lib`) and its bin, dist/…/cli/main.js, runs as a
@@ -270,5 +271,63 @@ describe('nest-redis-streams CLI (the built binary, real Redis)', () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('dlq');
+  });
+
+  it("init --config applies seed 002's topology; dlq ls reads a stream's named dead-letter stream from it", async () => {
+    const server = await PrivateRedis.start();
+    const seeded = new Redis(server.url);
+    try {
+      const seed = join(ROOT, 'config', 'seed-002-streams.yaml');
+      const applied = await json<{ created: Array<{ stream: string; group: string }> }>([
+        'init',
+        '--config',
+        seed,
+        '--url',
+        server.url,
+      ]);
+      expect(applied.created.map((row) => `${row.stream}/${row.group}`)).toEqual([
+        'email.received/email-processor',
+        'document.processed/document-indexer',
+        'pipeline.error/error-handler',
+        'service.down/monitoring',
+        'trust.level.changed/trust-manager',
+        'action.corrected/feedback-loop',
+        'action.validated/trust-manager',
+      ]);
+      // A record as the transport writes it (dlq_* fields), in the seed's <stream>:dead_letter.
+      await seeded.xadd(
+        'email.received:dead_letter',
+        '*',
+        'type',
+        'email.received',
+        'data',
+        '{}',
+        'dlq_stream',
+        'email.received',
+        'dlq_group',
+        'email-processor',
+        'dlq_reason',
+        'unrecoverable',
+        'dlq_error_message',
+        'bad mail',
+      );
+      const named = await json<Array<{ reason: string; errorMessage: string }>>([
+        'dlq',
+        'ls',
+        'email.received',
+        '--config',
+        seed,
+        '--url',
+        server.url,
+      ]);
+      expect(named.map((record) => [record.reason, record.errorMessage])).toEqual([
+        ['unrecoverable', 'bad mail'],
+      ]);
+      const unnamed = await json<unknown[]>(['dlq', 'ls', 'email.received', '--url', server.url]);
+      expect(unnamed).toEqual([]);
+    } finally {
+      seeded.disconnect();
+      await server.destroy();
+    }
   });
 });

@@ -168,7 +168,15 @@ describe('entries and retries larger than Lua can unpack', () => {
       4,
       '["type","b"]',
     );
-    const result = await scripts.promoteRetries(stream, 'g', 'c1', 5000, 100, 1024);
+    const result = await scripts.promoteRetries(
+      stream,
+      StreamKeys.deadLetter(stream),
+      'g',
+      'c1',
+      5000,
+      100,
+      1024,
+    );
     expect(result).toMatchObject({ moved: 2, deadLettered: 3, nextDueMs: -1 });
     expect((await redis.xrange(lane, '-', '+')).map(([, fields]) => fields)).toEqual([
       ['type', 'a'],
@@ -186,7 +194,9 @@ describe('entries and retries larger than Lua can unpack', () => {
     await redis.del(lane);
     await redis.set(lane, 'not a stream');
     await redis.zadd(schedule, 0, '["type","c"]');
-    await expect(scripts.promoteRetries(stream, 'g', 'c1', 5000, 100, 1024)).rejects.toThrow(/WRONGTYPE/);
+    await expect(
+      scripts.promoteRetries(stream, StreamKeys.deadLetter(stream), 'g', 'c1', 5000, 100, 1024),
+    ).rejects.toThrow(/WRONGTYPE/);
     expect(await redis.zcard(schedule)).toBe(1);
     expect(await redis.xlen(dlq)).toBe(3);
   });

@@ -53,12 +53,22 @@ describe('Lua steps (real Redis)', () => {
     const [seconds] = await redis.time();
     const now = Number(seconds) * 1000;
     await redis.zadd(schedule, now - 10_000, '["n","1"]', now + 60_000, '["n","2"]');
-    const first = await scripts.promoteRetries(stream, 'g', 'c1', 5000, 100, 1024);
+    const first = await scripts.promoteRetries(
+      stream,
+      StreamKeys.deadLetter(stream),
+      'g',
+      'c1',
+      5000,
+      100,
+      1024,
+    );
     expect(first.moved).toBe(1);
     expect(first.nextDueMs).toBe(now + 60_000);
     const entries = await redis.xrange(lane, '-', '+');
     expect(entries.map(([, fields]) => fields)).toEqual([['n', '1']]);
-    expect((await scripts.promoteRetries(stream, 'g', 'c2', 5000, 100, 1024)).moved).toBe(-1);
+    expect(
+      (await scripts.promoteRetries(stream, StreamKeys.deadLetter(stream), 'g', 'c2', 5000, 100, 1024)).moved,
+    ).toBe(-1);
   });
 
   it('dead-letter writes the envelope and acks together', async () => {

@@ -72,6 +72,7 @@ describe('entry points', () => {
         'StreamTail',
         'budgetBreaches',
         'compileTypeFilter',
+        'deadLetterStreamsOf',
         'describeBreach',
         'isCompleteEntryId',
         'isEmptyBudget',

@@ -75,9 +75,11 @@ export async function redriveDeadLetters(
   redis: Redis,
   stream: string,
   options: RedriveOptions,
+  /** The dead-letter stream's name when the stream's route names one (`deadLetterStream`). */
+  named?: string,
 ): Promise<RedriveResult> {
   requireSelection(options);
-  const { records, missing } = await selectDeadLetters(redis, stream, options);
+  const { records, missing } = await selectDeadLetters(redis, stream, options, named);
   const result: RedriveResult = {
     dryRun: options.dryRun === true,
     redriven: [],
@@ -107,9 +109,9 @@ export async function redriveDeadLetters(
     }
     next = Math.max(next, Date.now()) + gapMs;
     const outcome = await scripts.redriveDeadLetter(
-      StreamKeys.deadLetter(stream),
+      StreamKeys.deadLetter(stream, named),
       StreamKeys.retryLane(stream, record.group),
-      StreamKeys.deadLetterLog(stream),
+      StreamKeys.deadLetterLog(stream, named),
       record.id,
       record.group,
       by,
@@ -128,12 +130,14 @@ export async function purgeDeadLetters(
   redis: Redis,
   stream: string,
   options: PurgeOptions,
+  /** As in {@link redriveDeadLetters}. */
+  named?: string,
 ): Promise<{ purged: number; ids: string[] }> {
   if (options.confirm !== true) {
     throw new InvalidOptionsError('purging deletes dead letters for good: pass confirm (CLI: --yes)');
   }
   requireSelection(options);
-  const { records } = await selectDeadLetters(redis, stream, options);
+  const { records } = await selectDeadLetters(redis, stream, options, named);
   const ids = records.map((record) => record.id);
   let purged = 0;
   const by = operator(options.by);
@@ -141,8 +145,8 @@ export async function purgeDeadLetters(
     const batch = ids.slice(i, i + 500);
     const [[, deleted]] = (await redis
       .multi()
-      .xdel(StreamKeys.deadLetter(stream), ...batch)
-      .xadd(StreamKeys.deadLetterLog(stream), '*', ...encodePurgeLogEntry(batch, by))
+      .xdel(StreamKeys.deadLetter(stream, named), ...batch)
+      .xadd(StreamKeys.deadLetterLog(stream, named), '*', ...encodePurgeLogEntry(batch, by))
       .exec()) as [[Error | null, number]];
     purged += Number(deleted);
   }

@@ -61,6 +61,8 @@ export async function listDeadLetters(
   redis: Redis,
   stream: string,
   options: ListDeadLettersOptions = {},
+  /** The dead-letter stream's name when the stream's route names one (`deadLetterStream`). */
+  named?: string,
 ): Promise<DeadLetterRecord[]> {
   validateFilter(options);
   const limit = options.limit ?? 100;
@@ -70,7 +72,7 @@ export async function listDeadLetters(
   if (options.after !== undefined && !isEntryId(options.after)) {
     throw new InvalidOptionsError('after must be a dead-letter entry id');
   }
-  const key = StreamKeys.deadLetter(stream);
+  const key = StreamKeys.deadLetter(stream, named);
   const end = options.until === undefined ? '+' : String(Math.floor(options.until));
   let start = options.after ? `(${options.after}` : options.since ? entryIdAt(options.since) : '-';
   if (options.after && options.since && entryIdTime(options.after) < options.since) {
@@ -100,11 +102,13 @@ export async function getDeadLetter(
   redis: Redis,
   stream: string,
   id: string,
+  /** As in {@link listDeadLetters}. */
+  named?: string,
 ): Promise<DeadLetterRecord | undefined> {
   if (!isCompleteEntryId(id)) {
     throw new InvalidOptionsError(`"${id.slice(0, 64)}" is not a dead-letter entry id (<ms>-<seq>)`);
   }
-  const [entry] = await redis.xrange(StreamKeys.deadLetter(stream), id, id);
+  const [entry] = await redis.xrange(StreamKeys.deadLetter(stream, named), id, id);
   return entry ? decodeDeadLetter(entry[0], entry[1]) : undefined;
 }
 
@@ -113,12 +117,14 @@ export async function selectDeadLetters(
   redis: Redis,
   stream: string,
   selection: DeadLetterFilter & { ids?: readonly string[]; limit?: number },
+  /** As in {@link listDeadLetters}. */
+  named?: string,
 ): Promise<{ records: DeadLetterRecord[]; missing: string[] }> {
   if (selection.ids && selection.ids.length > 0) {
     const records: DeadLetterRecord[] = [];
     const missing: string[] = [];
     for (const id of selection.ids) {
-      const record = await getDeadLetter(redis, stream, id);
+      const record = await getDeadLetter(redis, stream, id, named);
       if (record && matches(record, selection)) {
         records.push(record);
       } else {
@@ -128,10 +134,12 @@ export async function selectDeadLetters(
     return { records, missing };
   }
   return {
-    records: await listDeadLetters(redis, stream, {
-      ...selection,
-      limit: selection.limit ?? Number.MAX_SAFE_INTEGER,
-    }),
+    records: await listDeadLetters(
+      redis,
+      stream,
+      { ...selection, limit: selection.limit ?? Number.MAX_SAFE_INTEGER },
+      named,
+    ),
     missing: [],
   };
 }

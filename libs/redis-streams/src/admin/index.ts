@@ -4,7 +4,8 @@
  * type filters, entry ids). Loads `yaml` (topology files); the core entry point does not.
  */
 export { RedisStreamsAdmin } from './redis-streams-admin';
-export { parseTopology } from './topology';
+export type { RedisStreamsAdminOptions } from './redis-streams-admin';
+export { deadLetterStreamsOf, parseTopology } from './topology';
 export type { GroupTopology, StreamTopology, Topology } from './topology';
 export { loadTopology } from './topology-file';
 export type { ProvisionResult, ProvisionedGroup } from './provision';

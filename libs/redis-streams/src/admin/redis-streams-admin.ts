@@ -23,6 +23,17 @@ import { discoverDeadLetterSources, discoverStreams } from './stream-discovery';
 import { StreamTail, StreamTailOptions } from './stream-tail';
 import { Topology } from './topology';
 import { PendingRow, parsePendingReply } from '../redis/stream-replies';
+import { InvalidOptionsError } from '../errors/redis-streams.error';
+import { StreamKeys } from '../wire/stream-keys';
+
+/** Options of a {@link RedisStreamsAdmin}. */
+export interface RedisStreamsAdminOptions {
+  /**
+   * Streams whose route names its own dead-letter stream (the route option `deadLetterStream`): stream → that
+   * name. Every dead-letter call on such a stream uses it; see `deadLetterStreamsOf(topology)` for a topology file.
+   */
+  deadLetterStreams?: Readonly<Record<string, string>>;
+}
 
 /**
  * Everything an operator does with the streams of a deployment, on one connection the caller owns (the admin never
@@ -37,7 +48,16 @@ export class RedisStreamsAdmin {
   constructor(
     /** The connection every call uses (shared; XREAD for tails runs on a duplicate of it). */
     readonly redis: Redis,
-  ) {}
+    readonly options: RedisStreamsAdminOptions = {},
+  ) {
+    for (const [stream, named] of Object.entries(options.deadLetterStreams ?? {})) {
+      if (typeof named !== 'string' || named.length === 0 || named === stream) {
+        throw new InvalidOptionsError(
+          `deadLetterStreams["${stream}"] must name a stream other than the source stream`,
+        );
+      }
+    }
+  }
 
   /** Redis's clock (epoch ms): ages are measured with it, not the host's. */
   time(): Promise<number> {
@@ -49,14 +69,24 @@ export class RedisStreamsAdmin {
     return discoverStreams(this.redis);
   }
 
-  /** Source streams that have a dead-letter stream. */
-  deadLetterSources(): Promise<string[]> {
-    return discoverDeadLetterSources(this.redis);
+  /** Source streams that have a dead-letter stream (found by name, plus those named in `deadLetterStreams`). */
+  async deadLetterSources(): Promise<string[]> {
+    const found = await discoverDeadLetterSources(this.redis);
+    const named: string[] = [];
+    for (const [stream, key] of Object.entries(this.options.deadLetterStreams ?? {})) {
+      if ((await this.redis.exists(key)) === 1) {
+        named.push(stream);
+      }
+    }
+    return [...new Set([...found, ...named])].sort();
   }
 
   /** Length, ids, groups, consumers, pending, lag, retries, backlog and ages of each stream. */
   inspect(streams: readonly string[], options?: InspectOptions): Promise<StreamSnapshot[]> {
-    return inspectStreams(this.redis, streams, options);
+    return inspectStreams(this.redis, streams, {
+      deadLetterStreams: this.options.deadLetterStreams,
+      ...options,
+    });
   }
 
   /** PING latency and every stream's snapshot, never throwing (a failure is reported in the result). */
@@ -94,22 +124,22 @@ export class RedisStreamsAdmin {
 
   /** Dead-letter records of `stream`, filtered and paged. */
   listDeadLetters(stream: string, options?: ListDeadLettersOptions): Promise<DeadLetterRecord[]> {
-    return listDeadLetters(this.redis, stream, options);
+    return listDeadLetters(this.redis, stream, options, this.deadLetterStreamOf(stream));
   }
 
   /** One dead-letter record, or undefined. */
   getDeadLetter(stream: string, id: string): Promise<DeadLetterRecord | undefined> {
-    return getDeadLetter(this.redis, stream, id);
+    return getDeadLetter(this.redis, stream, id, this.deadLetterStreamOf(stream));
   }
 
   /** Sends records back to the retry lane of the group each failed in (that group only), rate-limited and logged. */
   redrive(stream: string, options: RedriveOptions): Promise<RedriveResult> {
-    return redriveDeadLetters(this.redis, stream, options);
+    return redriveDeadLetters(this.redis, stream, options, this.deadLetterStreamOf(stream));
   }
 
   /** Deletes records for good (needs `confirm`), logged. */
   purge(stream: string, options: PurgeOptions): Promise<{ purged: number; ids: string[] }> {
-    return purgeDeadLetters(this.redis, stream, options);
+    return purgeDeadLetters(this.redis, stream, options, this.deadLetterStreamOf(stream));
   }
 
   /** Creates missing streams and groups (never moves an existing group). */
@@ -123,6 +153,11 @@ export class RedisStreamsAdmin {
     options?: TrimOptions,
   ): Promise<TrimResult[]> {
     return trimStreams(this.redis, streams, options);
+  }
+
+  /** The dead-letter stream `stream`'s route names, if any (else the default one of StreamKeys.deadLetter). */
+  private deadLetterStreamOf(stream: string): string | undefined {
+    return StreamKeys.namedDeadLetter(this.options.deadLetterStreams, stream);
   }
 
   /** Follows a stream without a group (plain XREAD on a duplicate of this connection). */

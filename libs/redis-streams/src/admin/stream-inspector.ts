@@ -46,6 +46,8 @@ export interface StreamSnapshot {
 export interface InspectOptions {
   /** A consumer idle for less than this counts as active (default 60 s). */
   activeWithinMs?: number;
+  /** Streams whose route names their dead-letter stream (`deadLetterStream`): stream → that name. */
+  deadLetterStreams?: Readonly<Record<string, string>>;
 }
 
 /** Redis's clock in ms: ages are measured against it, not against this host's clock. */
@@ -75,8 +77,9 @@ async function inspectStream(
   options: InspectOptions,
 ): Promise<StreamSnapshot> {
   // A stream no consumer of this library may read (see StreamKeys.problemOf) has no derived keys to count.
-  const keyed = StreamKeys.problemOf(stream) === undefined;
-  const deadLetters = keyed ? await redis.xlen(StreamKeys.deadLetter(stream)) : 0;
+  const named = StreamKeys.namedDeadLetter(options.deadLetterStreams, stream);
+  const keyed = named !== undefined || StreamKeys.problemOf(stream) === undefined;
+  const deadLetters = keyed ? await redis.xlen(StreamKeys.deadLetter(stream, named)) : 0;
   let info: Record<string, unknown>;
   try {
     info = replyRecord(await redis.xinfo('STREAM', stream));

@@ -1,4 +1,4 @@
-import { parseTopology } from './topology';
+import { deadLetterStreamsOf, parseTopology } from './topology';
 
 describe('parseTopology', () => {
   it('accepts streams and groups as maps or lists, start 0 by default', () => {
@@ -43,7 +43,27 @@ describe('parseTopology', () => {
     [{ streams: { s: { groups: [''] } } }, /non-empty string/],
     [{ streams: { s: { minRetentionMs: -1 } } }, /minRetentionMs/],
     [{ streams: { s: { group: ['g'] } } }, /streams\.s: unknown field\(s\) group/],
+    [{ streams: { s: { deadLetterStream: 's' } } }, /streams\.s: deadLetterStream must be another stream/],
+    [{ streams: { s: { deadLetterStream: ' x' } } }, /streams\.s\.deadLetterStream: a name must be/],
+    [{ streams: { s: { deadLetterStream: 't' }, t: {} } }, /deadLetterStream t is also another stream's/],
+    [
+      { streams: { s: { deadLetterStream: 'dl' }, t: { deadLetterStream: 'dl' } } },
+      /deadLetterStream dl is also another stream's/,
+    ],
   ])('refuses %j with a message naming the place', (raw, message) => {
     expect(() => parseTopology(raw)).toThrow(message);
+  });
+
+  it('reads deadLetterStream per stream; deadLetterStreamsOf maps the streams that name one', () => {
+    const topology = parseTopology({
+      streams: { 'email.received': { deadLetterStream: 'email.received:dead_letter' }, plain: {} },
+    });
+    expect(topology.streams[0]).toEqual({
+      name: 'email.received',
+      groups: [],
+      deadLetterStream: 'email.received:dead_letter',
+    });
+    expect(deadLetterStreamsOf(topology)).toEqual({ 'email.received': 'email.received:dead_letter' });
+    expect(deadLetterStreamsOf(undefined)).toEqual({});
   });
 });

@@ -15,6 +15,8 @@ export interface StreamTopology {
   groups: GroupTopology[];
   /** The janitor keeps entries younger than this even when every group has acknowledged them. */
   minRetentionMs?: number;
+  /** Where this stream's dead letters go when its route names it (`deadLetterStream`), else the default one. */
+  deadLetterStream?: string;
 }
 
 /** Streams and groups that must exist: what `applyTopology` and `nest-redis-streams init` create. */
@@ -62,9 +64,11 @@ function group(raw: unknown, key: string | undefined, where: string): GroupTopol
 
 function stream(raw: unknown, key: string | undefined, where: string): StreamTopology {
   if (!isRecord(raw)) {
-    fail(where, 'a stream is { groups, minRetentionMs? }');
+    fail(where, 'a stream is { groups, minRetentionMs?, deadLetterStream? }');
   }
-  const unknown = Object.keys(raw).filter((field) => !['name', 'groups', 'minRetentionMs'].includes(field));
+  const unknown = Object.keys(raw).filter(
+    (field) => !['name', 'groups', 'minRetentionMs', 'deadLetterStream'].includes(field),
+  );
   if (unknown.length > 0) {
     fail(where, `unknown field(s) ${unknown.join(', ')}`);
   }
@@ -91,7 +95,17 @@ function stream(raw: unknown, key: string | undefined, where: string): StreamTop
   ) {
     fail(where, 'minRetentionMs must be a whole number of ms ≥ 0');
   }
-  return { name: streamName, groups, ...(retention === undefined ? {} : { minRetentionMs: retention }) };
+  const deadLetterStream =
+    raw.deadLetterStream === undefined ? undefined : name(raw.deadLetterStream, `${where}.deadLetterStream`);
+  if (deadLetterStream === streamName) {
+    fail(where, 'deadLetterStream must be another stream than the stream itself');
+  }
+  return {
+    name: streamName,
+    groups,
+    ...(retention === undefined ? {} : { minRetentionMs: retention }),
+    ...(deadLetterStream === undefined ? {} : { deadLetterStream }),
+  };
 }
 
 /**
@@ -119,5 +133,25 @@ export function parseTopology(raw: unknown): Topology {
     }
     seen.add(streamName);
   }
+  const deadLetters = new Set<string>();
+  for (const { name: streamName, deadLetterStream } of streams) {
+    if (deadLetterStream !== undefined && (seen.has(deadLetterStream) || deadLetters.has(deadLetterStream))) {
+      fail(`streams.${streamName}`, `deadLetterStream ${deadLetterStream} is also another stream's`);
+    }
+    if (deadLetterStream !== undefined) {
+      deadLetters.add(deadLetterStream);
+    }
+  }
   return { streams };
+}
+
+/** Stream → dead-letter stream of the streams whose topology names one (the admin's `deadLetterStreams`). */
+export function deadLetterStreamsOf(topology: Topology | undefined): Record<string, string> {
+  const named: Record<string, string> = {};
+  for (const { name: streamName, deadLetterStream } of topology?.streams ?? []) {
+    if (deadLetterStream !== undefined) {
+      named[streamName] = deadLetterStream;
+    }
+  }
+  return named;
 }

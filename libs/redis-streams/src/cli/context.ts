@@ -27,9 +27,10 @@ export type CommandAction<Args extends unknown[]> = (
 
 const DEFAULT_TOPOLOGY_FILES = ['streams.yaml', 'streams.yml', 'streams.json', 'config/streams.yaml'];
 
-/** The topology file to use: `--config`, else `STREAMS_TOPOLOGY`, else the first default file present. */
+/** The topology file to use: `--config`, else `STREAMS_TOPOLOGY` (unless empty), else the first default file present. */
 export function topologyPath(config: string | undefined): string | undefined {
-  return config ?? process.env.STREAMS_TOPOLOGY ?? DEFAULT_TOPOLOGY_FILES.find((file) => existsSync(file));
+  const fromEnv = process.env.STREAMS_TOPOLOGY === '' ? undefined : process.env.STREAMS_TOPOLOGY;
+  return config ?? fromEnv ?? DEFAULT_TOPOLOGY_FILES.find((file) => existsSync(file));
 }
 
 /** The topology file's content, or undefined when there is none. */

@@ -8,8 +8,9 @@ import { registerStatus } from './commands/status';
 import { registerTail } from './commands/tail';
 import { registerTopology } from './commands/topology';
 import { connectCli } from './connect';
-import { CommandContext, GlobalOptions } from './context';
+import { CommandContext, GlobalOptions, topologyOf } from './context';
 import { RedisStreamsAdmin } from '../admin/redis-streams-admin';
+import { deadLetterStreamsOf } from '../admin/topology';
 import { CliError, EXIT } from './exit-codes';
 import { Output, processOutput } from './output';
 
@@ -62,10 +63,11 @@ export async function runCli(argv: string[], output: Output = processOutput): Pr
     async (...args) => {
       const command = args[args.length - 1] as Command;
       const global = command.optsWithGlobals<GlobalOptions>();
+      const topology = await topologyOf(global.config);
       const redis = await connectCli(global.url);
       try {
         const context = {
-          admin: new RedisStreamsAdmin(redis),
+          admin: new RedisStreamsAdmin(redis, { deadLetterStreams: deadLetterStreamsOf(topology) }),
           output,
           json: global.json === true,
           config: global.config,

@@ -124,6 +124,8 @@ export class RedisScripts {
    */
   async promoteRetries(
     stream: string,
+    /** The stream's dead-letter stream (see StreamKeys.deadLetter). */
+    deadLetters: string,
     group: string,
     consumer: string,
     leaseMs: number,
@@ -134,7 +136,7 @@ export class RedisScripts {
       StreamKeys.retrySchedule(stream, group),
       StreamKeys.retryLane(stream, group),
       StreamKeys.promoterLease(stream, group),
-      StreamKeys.deadLetter(stream),
+      deadLetters,
       consumer,
       leaseMs,
       max,

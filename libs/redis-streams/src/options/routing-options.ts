@@ -25,6 +25,13 @@ export interface StreamRoute {
    * and count them (they are other services' events); `dead-letter`: move them to the dead-letter stream.
    */
   unknownTypes?: 'skip' | 'dead-letter';
+  /**
+   * The stream this route's dead letters go to, when existing tools read another name than the default one
+   * (`StreamKeys.deadLetter`; seed 004's consumers write `<stream>:dead_letter`). Give the admin and the CLI the
+   * same name (`RedisStreamsAdmin` option `deadLetterStreams`, or `deadLetterStream` in the topology file). On Redis
+   * Cluster it must hash to the stream's slot.
+   */
+  deadLetterStream?: string;
 }
 
 /** Pattern → stream routing, the same object for producers and consumers. */
@@ -43,10 +50,32 @@ export interface ResolvedRoute {
   /** Dispatch by `type`; types nobody here handles are someone else's. */
   shared: boolean;
   unknownTypes: 'skip' | 'dead-letter';
+  /** Set when the route names its dead-letter stream (else the default, StreamKeys.deadLetter). */
+  deadLetterStream?: string;
 }
 
 /** Validates routes and fills defaults. */
 export function resolveRoutes(routes: StreamRoute[] | undefined): ResolvedRoute[] {
+  const resolved = resolveEach(routes);
+  const streams = new Set(resolved.map((route) => route.stream));
+  const deadLetters = new Map<string, string>();
+  for (const { stream, deadLetterStream } of resolved) {
+    if (deadLetterStream === undefined) {
+      continue;
+    }
+    const other = deadLetters.get(deadLetterStream);
+    if (other !== undefined || streams.has(deadLetterStream)) {
+      throw new InvalidOptionsError(
+        `deadLetterStream "${deadLetterStream}" of stream "${stream}" is also ` +
+          (other !== undefined ? `the dead-letter stream of "${other}"` : 'a routed stream'),
+      );
+    }
+    deadLetters.set(deadLetterStream, stream);
+  }
+  return resolved;
+}
+
+function resolveEach(routes: StreamRoute[] | undefined): ResolvedRoute[] {
   const seen = new Set<string>();
   return (routes ?? []).map((route, index) => {
     if (!route || typeof route.stream !== 'string' || route.stream.length === 0) {
@@ -75,6 +104,25 @@ export function resolveRoutes(routes: StreamRoute[] | undefined): ResolvedRoute[
     if (unknownTypes !== 'skip' && unknownTypes !== 'dead-letter') {
       throw new InvalidOptionsError(`routes[${index}].unknownTypes must be skip or dead-letter`);
     }
-    return { stream: route.stream, patterns: [...route.patterns], codec, shared, unknownTypes };
+    const { deadLetterStream } = route;
+    if (
+      deadLetterStream !== undefined &&
+      (typeof deadLetterStream !== 'string' ||
+        deadLetterStream.trim() === '' ||
+        deadLetterStream !== deadLetterStream.trim() ||
+        deadLetterStream === route.stream)
+    ) {
+      throw new InvalidOptionsError(
+        `routes[${index}].deadLetterStream must be a stream name (no surrounding spaces) other than the route's stream`,
+      );
+    }
+    return {
+      stream: route.stream,
+      patterns: [...route.patterns],
+      codec,
+      shared,
+      unknownTypes,
+      ...(deadLetterStream === undefined ? {} : { deadLetterStream }),
+    };
   });
 }

@@ -1,3 +1,4 @@
+import { StreamKeys } from '../wire/stream-keys';
 import { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RedisScripts } from '../lua/scripts';
@@ -63,9 +64,12 @@ export class ConsumerPipeline {
       mayWrite,
     );
     this.acks = acks;
+    const deadLetterStreamOf = (stream: string): string =>
+      StreamKeys.deadLetter(stream, table.route(stream).deadLetterStream);
     const outcomes = new Outcomes({
       scripts,
       acks,
+      deadLetterStreamOf,
       group: options.group,
       consumer: options.consumer,
       maxFieldBytes: options.maxPayloadBytes,
@@ -123,6 +127,7 @@ export class ConsumerPipeline {
       options.consumer,
       options.retryPollMs,
       logger,
+      deadLetterStreamOf,
     );
     this.reclaimer = new Reclaimer({
       scripts,

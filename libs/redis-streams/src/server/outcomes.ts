@@ -26,6 +26,8 @@ export interface OutcomesDeps {
   acks: AckBatcher;
   group: string;
   consumer: string;
+  /** The dead-letter stream of a source stream (its route's `deadLetterStream`, else StreamKeys.deadLetter). */
+  deadLetterStreamOf(stream: string): string;
   /** Cap on each original field value copied into a dead-letter entry (bytes). */
   maxFieldBytes: number;
   /** Most original field pairs copied into a dead-letter entry (the server's `maxFields`). */
@@ -160,7 +162,7 @@ export class Outcomes {
     try {
       const deadLetterId = await deps.scripts.deadLetter(
         delivery.readKey,
-        StreamKeys.deadLetter(delivery.stream),
+        deps.deadLetterStreamOf(delivery.stream),
         deps.group,
         deps.consumer,
         delivery.id,

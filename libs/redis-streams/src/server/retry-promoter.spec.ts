@@ -1,6 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import { RedisScripts } from '../lua/scripts';
 import { RetryPromoter } from './retry-promoter';
+import { StreamKeys } from '../wire/stream-keys';
 
 describe('RetryPromoter', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -19,7 +20,9 @@ describe('RetryPromoter', () => {
       },
     } as unknown as RedisScripts;
     const logger = { log: jest.fn(), warn: jest.fn(), error: jest.fn() } satisfies LoggerService;
-    const promoter = new RetryPromoter(scripts, ['broken', 'healthy'], 'g', 'c1', 10, logger);
+    const promoter = new RetryPromoter(scripts, ['broken', 'healthy'], 'g', 'c1', 10, logger, (s) =>
+      StreamKeys.deadLetter(s),
+    );
     promoter.start();
 
     await jest.advanceTimersByTimeAsync(1000);
@@ -56,7 +59,9 @@ describe('RetryPromoter', () => {
       },
     } as unknown as RedisScripts;
     const logger = { log: jest.fn(), warn: jest.fn(), error: jest.fn() } satisfies LoggerService;
-    const promoter = new RetryPromoter(scripts, ['s'], 'g', 'c1', 1000, logger);
+    const promoter = new RetryPromoter(scripts, ['s'], 'g', 'c1', 1000, logger, (s) =>
+      StreamKeys.deadLetter(s),
+    );
     promoter.start();
     await jest.advanceTimersByTimeAsync(1);
     expect(calls).toHaveLength(2);

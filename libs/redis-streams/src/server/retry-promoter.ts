@@ -27,6 +27,8 @@ export class RetryPromoter {
     private readonly consumer: string,
     private readonly pollMs: number,
     private readonly logger: LoggerService,
+    /** The dead-letter stream of a source stream (unpromotable retries go there). */
+    private readonly deadLetterStreamOf: (stream: string) => string,
   ) {}
 
   start(): void {
@@ -67,6 +69,7 @@ export class RetryPromoter {
     try {
       const result = await this.scripts.promoteRetries(
         stream,
+        this.deadLetterStreamOf(stream),
         this.group,
         this.consumer,
         this.pollMs * 5,

@@ -74,9 +74,12 @@ export class StreamKeys {
     return `{${stream}}`;
   }
 
-  /** The dead-letter stream of a source stream (one per stream, all groups). */
-  static deadLetter(stream: string): string {
-    return `${StreamKeys.base(stream)}${DEAD_LETTER_SUFFIX}`;
+  /**
+   * The dead-letter stream of a source stream (one per stream, all groups): `named` when its route names one
+   * (`deadLetterStream`, e.g. the `<stream>:dead_letter` existing tools read), else `{stream}:dlq`.
+   */
+  static deadLetter(stream: string, named?: string): string {
+    return named ?? `${StreamKeys.base(stream)}${DEAD_LETTER_SUFFIX}`;
   }
 
   /** A SCAN MATCH pattern that finds every dead-letter stream (and may find more: check each with {@link sourceOf}). */
@@ -84,9 +87,17 @@ export class StreamKeys {
     return `*${DEAD_LETTER_SUFFIX}`;
   }
 
-  /** The log of what operators did to the dead-letter stream (redrives, purges). */
-  static deadLetterLog(stream: string): string {
-    return `${StreamKeys.deadLetter(stream)}:log`;
+  /** The dead-letter stream `named` gives `stream` (an own key of the map only), or undefined. */
+  static namedDeadLetter(
+    named: Readonly<Record<string, string>> | undefined,
+    stream: string,
+  ): string | undefined {
+    return named && Object.prototype.hasOwnProperty.call(named, stream) ? named[stream] : undefined;
+  }
+
+  /** The log of what operators did to the dead-letter stream (redrives, purges); `named` as in {@link deadLetter}. */
+  static deadLetterLog(stream: string, named?: string): string {
+    return `${StreamKeys.deadLetter(stream, named)}:log`;
   }
 
   /**
