@@ -36,6 +36,8 @@ describe('wire compatibility with entries written by the previous version (real 
     codec: 'auto',
     shared,
     unknownTypes: 'skip',
+    writeCodec: 'envelope',
+    extraFields: [],
   });
   const asBuffers = async (key: string): Promise<Array<[string, Buffer[]]>> =>
     (await redis.xrangeBuffer(key, '-', '+')).map(([id, fields]) => [id.toString(), fields]);

@@ -12,7 +12,7 @@ import {
 } from '../options/client-options';
 import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
-import { encodeEnvelope } from '../wire/envelope';
+import { encodeEntry } from '../wire/entry-encoder';
 import { withTraceHeaders } from '../tracing/trace-headers';
 import { RedisStreamsRecord } from './redis-streams.record';
 import { RouteCache } from './route-cache';
@@ -150,17 +150,23 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     }
     const record = packet.data instanceof RedisStreamsRecord ? packet.data : undefined;
     const data: unknown = record ? record.data : packet.data;
-    const fields = encodeEnvelope(
+    const route = this.routes.routeFor(pattern);
+    const options = record?.options;
+    const fields = encodeEntry(
+      route,
       pattern,
       data,
       {
-        eventId: record?.options.eventId,
-        headers: withTraceHeaders(this.defaultHeaders, record?.options.headers),
+        eventId: options?.eventId,
+        headers:
+          route.writeCodec === 'flat' ? undefined : withTraceHeaders(this.defaultHeaders, options?.headers),
+        fields: options?.fields,
+        explicit: options !== undefined && (options.eventId !== undefined || options.headers !== undefined),
       },
       this.options,
     );
     const connection = this.connection ?? (await this.connect());
-    const stream = this.routes.streamFor(pattern);
+    const stream = route.stream;
     let id: string | null;
     try {
       id = await connection.xadd(stream, '*', ...fields);

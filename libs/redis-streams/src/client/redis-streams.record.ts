@@ -4,6 +4,12 @@ export interface RedisStreamsRecordOptions {
   eventId?: string;
   /** Headers merged over the client's defaults (`source`). Values must be strings. */
   headers?: Record<string, string>;
+  /**
+   * Values of the route's extra fields (`extraFields` of an `envelope` route), by field name: they win over the
+   * payload key the field names. A name the route does not declare is refused, as are all three options on a `flat`
+   * route (it has no field for them).
+   */
+  fields?: Record<string, unknown>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { isNameOrPrefix, isWildcard } from '../wire/name-pattern';
+import { ExtraFieldSpec, ResolvedExtraField, WriteCodec, resolveWriteOptions } from './write-options';
 
 /**
  * How a stream's entries are read.
@@ -32,6 +33,16 @@ export interface StreamRoute {
    * Cluster it must hash to the stream's slot.
    */
   deadLetterStream?: string;
+  /**
+   * How producers write entries: `envelope` or `flat` (see {@link WriteCodec}). Default `flat` when `codec` is
+   * `flat`, else `envelope`. Must be readable by this route's `codec` (`auto` reads both).
+   */
+  writeCodec?: WriteCodec;
+  /**
+   * `envelope` only: fields written beside the envelope, always present (seed 000's `job_id`, `metadata` JSON).
+   * Default none.
+   */
+  extraFields?: ExtraFieldSpec[];
 }
 
 /** Pattern → stream routing, the same object for producers and consumers. */
@@ -52,6 +63,10 @@ export interface ResolvedRoute {
   unknownTypes: 'skip' | 'dead-letter';
   /** Set when the route names its dead-letter stream (else the default, StreamKeys.deadLetter). */
   deadLetterStream?: string;
+  /** How producers write entries. */
+  writeCodec: WriteCodec;
+  /** Extra fields of an `envelope` route (none for `flat`). */
+  extraFields: readonly ResolvedExtraField[];
 }
 
 /** Validates routes and fills defaults. */
@@ -122,6 +137,7 @@ function resolveEach(routes: StreamRoute[] | undefined): ResolvedRoute[] {
       codec,
       shared,
       unknownTypes,
+      ...resolveWriteOptions(route, `routes[${index}]`, codec),
       ...(deadLetterStream === undefined ? {} : { deadLetterStream }),
     };
   });

@@ -28,6 +28,8 @@ describe('StreamRouter', () => {
       codec: 'envelope',
       shared: false,
       unknownTypes: 'skip',
+      writeCodec: 'envelope',
+      extraFields: [],
     });
     expect(() => router.streamFor('order.*')).toThrow(InvalidOptionsError);
   });

@@ -46,6 +46,8 @@ export class StreamRouter {
       codec: 'envelope',
       shared: false,
       unknownTypes: 'skip',
+      writeCodec: 'envelope',
+      extraFields: [],
     };
   }
 }

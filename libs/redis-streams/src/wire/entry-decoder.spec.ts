@@ -10,6 +10,8 @@ const single: ResolvedRoute = {
   codec: 'envelope',
   shared: false,
   unknownTypes: 'skip',
+  writeCodec: 'envelope',
+  extraFields: [],
 };
 const shared: ResolvedRoute = {
   stream: 'events',
@@ -17,6 +19,8 @@ const shared: ResolvedRoute = {
   codec: 'envelope',
   shared: true,
   unknownTypes: 'skip',
+  writeCodec: 'envelope',
+  extraFields: [],
 };
 const flat: ResolvedRoute = {
   stream: 'email.received',
@@ -24,6 +28,8 @@ const flat: ResolvedRoute = {
   codec: 'flat',
   shared: false,
   unknownTypes: 'skip',
+  writeCodec: 'flat',
+  extraFields: [],
 };
 
 const raw = (...fields: Array<string | Buffer>): Buffer[] =>
