@@ -155,8 +155,17 @@ describe('api + consumer apps, in process, on the shield topology', () => {
     const fields = Object.fromEntries(
       entry[1].flatMap((value, i, all) => (i % 2 === 0 ? [[value, all[i + 1]]] : [])),
     ) as Record<string, string>;
-    expect(fields).toMatchObject({ type: 'ingestion.requested', event_id: `${jobId}:requested` });
-    expect(JSON.parse(fields.headers)).toEqual({ source: 'api' });
+    // The work queue is written flat, in the seed's task layout (issue 13): what the Python workers parse.
+    expect(fields).toEqual({
+      job_id: jobId,
+      chunk_id: `${jobId}:0`,
+      content,
+      source_uri: 'https://example.com/doc',
+      source_type: 'web',
+      metadata: '{"lang":"en"}',
+      retry_count: '0',
+      timestamp: fields.timestamp,
+    });
 
     await waitFor(async () => {
       const groups = await groupsOf(redis, INGESTION_QUEUE_STREAM);
@@ -241,7 +250,7 @@ describe('api + consumer apps, in process, on the shield topology', () => {
     const handled = consumer?.workers.getStats().handled ?? 0;
 
     const entries = await redis.xrange(INGESTION_QUEUE_STREAM, '-', '+');
-    const original = entries.find(([, fields]) => fields.includes(`${jobId}:requested`));
+    const original = entries.find(([, fields]) => fields.includes(jobId));
     await redis.xadd(INGESTION_QUEUE_STREAM, '*', ...(original?.[1] ?? []));
     await waitFor(() => (consumer?.workers.getStats().handled ?? 0) > handled, 'the duplicate to be handled');
 

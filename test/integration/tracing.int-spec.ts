@@ -40,7 +40,9 @@ function headersOf(entry: Entry): Record<string, string> {
   return headers ? (JSON.parse(headers) as Record<string, string>) : {};
 }
 
-describe('tracing: the apps carry a traceparent from POST /ingestions into the handler and on', () => {
+// The work queue is written flat, in the seed's task layout (issue 13): it has no field for a trace, so the trace of a
+// POST ends at the queue. Envelope routes carry it (the transport tests below).
+describe('tracing: the apps, whose work queue is written flat (the seed task layout)', () => {
   const redis = new Redis(process.env.REDIS_URL as string);
   const jobIds: string[] = [];
   let api: INestApplication | undefined;
@@ -67,7 +69,7 @@ describe('tracing: the apps carry a traceparent from POST /ingestions into the h
       return events.some(([, fields]) => fields.includes('ingestion.completed')) ? events : undefined;
     }, `job ${jobId}'s ingestion.completed`);
     const requests = await redis.xrange(INGESTION_QUEUE_STREAM, '-', '+');
-    const request = requests.find(([, fields]) => fields.includes(`${jobId}:requested`));
+    const request = requests.find(([, fields]) => fields.includes(jobId));
     expect(request).toBeDefined();
     return { request: request as Entry, lifecycle };
   };
@@ -88,18 +90,28 @@ describe('tracing: the apps carry a traceparent from POST /ingestions into the h
     await redis.quit();
   });
 
-  it('the request entry and every event the handler emitted carry the trace of the POST', async () => {
+  it("a traced POST: the flat request entry has only the seed's fields, so the trace ends there", async () => {
     const jobId = await post({ traceparent: TRACEPARENT, tracestate: 'vendor=abc' });
     const { request, lifecycle } = await entriesOf(jobId);
-    expect(headersOf(request)).toEqual({ source: 'api', traceparent: TRACEPARENT, tracestate: 'vendor=abc' });
-    // started, one progress, completed: each emitted inside the handler, each in the POST's trace.
+    expect(Object.keys(fieldsOf(request[1]))).toEqual([
+      'job_id',
+      'chunk_id',
+      'content',
+      'source_uri',
+      'source_type',
+      'metadata',
+      'retry_count',
+      'timestamp',
+    ]);
+    expect(request[1].join(' ')).not.toContain(TRACE_ID);
+    // started, one progress, completed: emitted inside the handler, which ran outside the POST's trace.
     expect(lifecycle.map(([, fields]) => fieldsOf(fields).type)).toEqual([
       'ingestion.started',
       'ingestion.progress',
       'ingestion.completed',
     ]);
     for (const event of lifecycle) {
-      expect(headersOf(event).traceparent?.split('-')[1]).toBe(TRACE_ID);
+      expect(headersOf(event)).toEqual({ source: 'consumer' });
     }
   });
 
@@ -111,7 +123,7 @@ describe('tracing: the apps carry a traceparent from POST /ingestions into the h
     for (const headers of cases) {
       const jobId = await post(headers);
       const { request, lifecycle } = await entriesOf(jobId);
-      expect(headersOf(request)).toEqual({ source: 'api' });
+      expect(headersOf(request)).toEqual({});
       for (const event of lifecycle) {
         expect(headersOf(event).traceparent).toBeUndefined();
       }

@@ -6,7 +6,7 @@ import {
   INGESTION_STARTED,
 } from './patterns';
 
-/** Payload of `ingestion.requested`: the work to do. */
+/** An `ingestion.requested` task as the worker understands it (read from an {@link IngestionTask} or older entries). */
 export interface IngestionRequestedEvent {
   jobId: string;
   sourceUri: string;
@@ -14,6 +14,24 @@ export interface IngestionRequestedEvent {
   sourceType: string;
   content: string;
   metadata: Record<string, unknown>;
+}
+
+/**
+ * What is written on the ingestion queue for `ingestion.requested`: the seed's task layout (seed 000 `add_task`), one
+ * flat field per key (the queue's route writes `flat`), so the Python `lightrag-workers` parse it as they always
+ * did: `metadata` as JSON, `retry_count` as a decimal. The API submits a whole document as one task (`chunk_id`
+ * `<job_id>:0`). The worker reads it back into an {@link IngestionRequestedEvent}.
+ */
+export interface IngestionTask {
+  job_id: string;
+  chunk_id: string;
+  content: string;
+  source_uri: string;
+  source_type: string;
+  metadata: Record<string, unknown>;
+  retry_count: number;
+  /** ISO-8601 time the task was queued. */
+  timestamp: string;
 }
 
 /** Payload of `ingestion.started`. */
@@ -43,7 +61,7 @@ export interface IngestionFailedEvent {
 
 /** Pattern → payload type, for typed producers and handlers. */
 export interface IngestionEventPayloads {
-  [INGESTION_REQUESTED]: IngestionRequestedEvent;
+  [INGESTION_REQUESTED]: IngestionTask;
   [INGESTION_STARTED]: IngestionStartedEvent;
   [INGESTION_PROGRESS]: IngestionProgressEvent;
   [INGESTION_COMPLETED]: IngestionCompletedEvent;

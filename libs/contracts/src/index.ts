@@ -26,6 +26,7 @@ export type {
   IngestionProgressEvent,
   IngestionRequestedEvent,
   IngestionStartedEvent,
+  IngestionTask,
 } from './events';
 export { CreateIngestionDto } from './dto/create-ingestion.dto';
 export { MaxUtf8Bytes, fitsUtf8Bytes } from './validators/max-utf8-bytes.decorator';

@@ -6,9 +6,9 @@ import {
   NotFoundException,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { CreateIngestionDto, INGESTION_REQUESTED, IngestionRequestedEvent } from '@app/contracts';
+import { CreateIngestionDto, INGESTION_REQUESTED, IngestionTask } from '@app/contracts';
 import { JobStatus, JobStatusStore } from '@app/shield-platform';
-import { EmitEvent, InvalidEventError, RedisStreamsRecord } from '@app/redis-streams';
+import { EmitEvent, InvalidEventError } from '@app/redis-streams';
 
 /** Answer of `POST /ingestions`. */
 export interface IngestionAccepted {
@@ -59,22 +59,23 @@ export class IngestionsService {
   }
 
   /**
-   * Builds the `ingestion.requested` event; `@EmitEvent` stores it once this resolves (and rejects if it cannot).
-   * The job id is its idempotency key, so a producer-side duplicate (a resent XADD) is recognisable.
+   * Builds the `ingestion.requested` task in the seed's layout (the queue is written flat, so the Python workers parse
+   * it); `@EmitEvent` stores it once this resolves (and rejects if it cannot). The whole document is one task
+   * (`chunk_id` `<jobId>:0`); `job_id` is its idempotency key, so a producer-side duplicate (a resent XADD) is
+   * recognisable.
    */
   @EmitEvent(INGESTION_REQUESTED)
-  requestIngestion(
-    jobId: string,
-    dto: CreateIngestionDto,
-  ): Promise<RedisStreamsRecord<IngestionRequestedEvent>> {
-    const event: IngestionRequestedEvent = {
-      jobId,
-      sourceUri: dto.sourceUri,
-      sourceType: dto.sourceType,
+  requestIngestion(jobId: string, dto: CreateIngestionDto): Promise<IngestionTask> {
+    return Promise.resolve({
+      job_id: jobId,
+      chunk_id: `${jobId}:0`,
       content: dto.content,
+      source_uri: dto.sourceUri,
+      source_type: dto.sourceType,
       metadata: dto.metadata ?? {},
-    };
-    return Promise.resolve(new RedisStreamsRecord(event, { eventId: `${jobId}:requested` }));
+      retry_count: 0,
+      timestamp: new Date().toISOString(),
+    });
   }
 
   /** The job's status; 404 when the job is unknown or expired. */
