@@ -38,6 +38,7 @@ export type { RedisStreamsServerOptions, ResolvedServerOptions } from './options
 export { DEFAULT_CLIENT_OPTIONS } from './options/client-options';
 export type { RedisStreamsClientOptions, ResolvedClientOptions } from './options/client-options';
 export type { EntryCodec, RoutingOptions, StreamRoute } from './options/routing-options';
+export type { ExtraFieldSpec, ExtraFieldValue, WriteCodec } from './options/write-options';
 export { DEFAULT_REDIS_URL } from './options/connection-options';
 export type { RedisConnectionOptions } from './options/connection-options';
 export { REDIS_STREAMS_TRANSPORT } from './constants';
