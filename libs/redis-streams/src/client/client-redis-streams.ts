@@ -14,6 +14,7 @@ import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
 import { encodeEntry } from '../wire/entry-encoder';
 import { withTraceHeaders } from '../tracing/trace-headers';
+import { encodeInformationalMessage } from '../wire/informational-message';
 import { RedisStreamsRecord } from './redis-streams.record';
 import { RouteCache } from './route-cache';
 
@@ -142,7 +143,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     );
   }
 
-  /** Writes one event; resolves with the entry id. */
+  /** Writes one event; resolves with the entry id (informational routes: how many subscribers received it). */
   protected async dispatchEvent<T = string>(packet: ReadPacket): Promise<T> {
     const pattern: unknown = packet.pattern;
     if (typeof pattern !== 'string') {
@@ -167,6 +168,9 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     );
     const connection = this.connection ?? (await this.connect());
     const stream = route.stream;
+    if (route.durable === false) {
+      return (await this.publishInformational(connection, stream, pattern, fields)) as T;
+    }
     let id: string | null;
     try {
       id = await connection.xadd(stream, '*', ...fields);
@@ -181,6 +185,23 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
       this.events.emit('emitted', { stream, pattern, id: id ?? '' });
     }
     return id as T;
+  }
+
+  /** PUBLISHes an informational event (route `durable: false`); resolves with how many subscribers received it. */
+  private async publishInformational(
+    connection: Redis,
+    channel: string,
+    pattern: string,
+    fields: readonly string[],
+  ): Promise<number> {
+    try {
+      return await connection.publish(channel, encodeInformationalMessage(fields));
+    } catch (error) {
+      const code = redisErrorCode(error);
+      const failure = new RedisCommandError(`PUBLISH to ${channel} failed: ${describeError(error)}`, code);
+      this.events.emit('emit-failed', { stream: channel, pattern, code, error: failure });
+      throw failure;
+    }
   }
 
   /** Closes the connection when the Nest application shuts down (after its microservices have drained). */

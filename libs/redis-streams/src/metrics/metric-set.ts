@@ -37,6 +37,19 @@ export const STAT_COUNTERS = {
     'consumer_name_lost_total',
     '1 once another process took this consumer name while this one stalled (it stopped consuming).',
   ],
+  informationalReceived: [
+    'informational_received_total',
+    'Informational (pub/sub, durable: false) messages received.',
+  ],
+  informationalHandled: ['informational_handled_total', 'Informational messages handled successfully.'],
+  informationalFailed: [
+    'informational_failed_total',
+    'Informational messages that failed, could not be decoded or had no handler (never retried).',
+  ],
+  informationalDropped: [
+    'informational_dropped_total',
+    'Informational messages dropped because every handler slot was busy (at most once).',
+  ],
 } as const satisfies Partial<Record<keyof RedisStreamsServerStats, readonly [string, string]>>;
 
 /** The server stats turned into counters. */

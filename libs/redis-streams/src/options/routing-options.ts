@@ -34,6 +34,13 @@ export interface StreamRoute {
    */
   deadLetterStream?: string;
   /**
+   * `false`: informational events (seed 002's `agent.completed`, `file.uploaded`) go over Redis pub/sub instead of a
+   * stream — `stream` then names the channel: `emit` PUBLISHes, servers with a handler SUBSCRIBE. At most once: an
+   * event nobody is subscribed to when it is published, or whose handler fails, is gone (no retry, no dead letter).
+   * Default true.
+   */
+  durable?: boolean;
+  /**
    * How producers write entries: `envelope` or `flat` (see {@link WriteCodec}). Default `flat` when `codec` is
    * `flat`, else `envelope`. Must be readable by this route's `codec` (`auto` reads both).
    */
@@ -63,6 +70,8 @@ export interface ResolvedRoute {
   unknownTypes: 'skip' | 'dead-letter';
   /** Set when the route names its dead-letter stream (else the default, StreamKeys.deadLetter). */
   deadLetterStream?: string;
+  /** Set (to false) on informational routes: pub/sub channel `stream`, at most once. */
+  durable?: false;
   /** How producers write entries. */
   writeCodec: WriteCodec;
   /** Extra fields of an `envelope` route (none for `flat`). */
@@ -131,6 +140,14 @@ function resolveEach(routes: StreamRoute[] | undefined): ResolvedRoute[] {
         `routes[${index}].deadLetterStream must be a stream name (no surrounding spaces) other than the route's stream`,
       );
     }
+    if (route.durable !== undefined && typeof route.durable !== 'boolean') {
+      throw new InvalidOptionsError(`routes[${index}].durable must be true or false`);
+    }
+    if (route.durable === false && deadLetterStream !== undefined) {
+      throw new InvalidOptionsError(
+        `routes[${index}]: an informational route (durable: false) has no dead letters; drop deadLetterStream`,
+      );
+    }
     return {
       stream: route.stream,
       patterns: [...route.patterns],
@@ -139,6 +156,7 @@ function resolveEach(routes: StreamRoute[] | undefined): ResolvedRoute[] {
       unknownTypes,
       ...resolveWriteOptions(route, `routes[${index}]`, codec),
       ...(deadLetterStream === undefined ? {} : { deadLetterStream }),
+      ...(route.durable === false ? { durable: false as const } : {}),
     };
   });
 }

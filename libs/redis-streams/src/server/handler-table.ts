@@ -39,6 +39,8 @@ export interface ReadKey {
  */
 export class HandlerTable {
   private readonly byStream = new Map<string, StreamHandlers>();
+  /** Informational routes (`durable: false`): pub/sub channel → its handlers. */
+  private readonly byChannel = new Map<string, StreamHandlers>();
   private readonly keys = new Map<string, ReadKey>();
 
   /** Request-response handlers or non-string patterns: not served here. */
@@ -56,8 +58,12 @@ export class HandlerTable {
         continue;
       }
       const route = router.routeForPattern(pattern);
-      let entry = this.byStream.get(route.stream);
-      if (!entry) {
+      const channel = route.durable === false;
+      let entry = channel ? this.byChannel.get(route.stream) : this.byStream.get(route.stream);
+      if (!entry && channel) {
+        entry = { route, exact: new Map(), wildcards: [] };
+        this.byChannel.set(route.stream, entry);
+      } else if (!entry) {
         StreamKeys.assertUsable(route.stream);
         const lane = StreamKeys.retryLane(route.stream, group);
         // `orders` and `{orders}` derive the same keys: one server reading both would mix their retries.
@@ -89,6 +95,28 @@ export class HandlerTable {
   /** Source streams with at least one handler, in a stable order. */
   streams(): string[] {
     return [...this.byStream.keys()];
+  }
+
+  /** Pub/sub channels of informational routes (`durable: false`) with at least one handler. */
+  channels(): string[] {
+    return [...this.byChannel.keys()];
+  }
+
+  /** The route of a channel this server subscribes to. */
+  channelRoute(channel: string): ResolvedRoute {
+    const entry = this.byChannel.get(channel);
+    if (!entry) {
+      throw new Error(`not subscribed to channel "${channel}"`);
+    }
+    return entry.route;
+  }
+
+  /** The handler for `pattern` on informational `channel`, if any. */
+  resolveChannel(channel: string, pattern: string): BoundHandler | undefined {
+    const entry = this.byChannel.get(channel);
+    return (
+      entry && (entry.exact.get(pattern) ?? entry.wildcards.find((w) => pattern.startsWith(w.prefix))?.bound)
+    );
   }
 
   /** Every key to read: the streams and this group's retry lanes. */

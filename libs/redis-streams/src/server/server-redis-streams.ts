@@ -15,6 +15,7 @@ import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
 import { StreamKeys } from '../wire/stream-keys';
 import { StreamRouter } from '../routing/stream-router';
+import { InformationalSubscriber } from './informational-subscriber';
 import { ConsumerLease, ConsumerNameLostError } from './consumer-lease';
 import { ConsumerPipeline } from './consumer-pipeline';
 import { ReadLoopHealth, Watchdog } from './watchdog';
@@ -48,6 +49,9 @@ export class ServerRedisStreams
   private watchdog: Watchdog | undefined;
   private commands: Redis | undefined;
   private blocking: Redis | undefined;
+  /** The pub/sub connection of informational routes (`durable: false`), when any has a handler. */
+  private subscriber: Redis | undefined;
+  private informational: InformationalSubscriber | undefined;
   private closing: Promise<void> | undefined;
   private lastStatus: RedisStreamsStatus | undefined;
   /** True once a Nest processing hook was set: handlers then run inside it. */
@@ -237,7 +241,11 @@ export class ServerRedisStreams
     const lanes = table.readKeys().filter((key) => table.readKey(key).lane);
     await ensureGroups(commands, table.streams(), options.group, options.startId);
     await ensureGroups(commands, lanes, options.group, '0');
+    await this.subscribeInformational(table);
     this.setStatus('connected');
+    if (table.streams().length === 0 && table.channels().length > 0) {
+      return;
+    }
     if (table.streams().length === 0) {
       this.logger.warn(`group ${options.group}: no event handlers bound to this server, nothing to read`);
       return;
@@ -292,7 +300,31 @@ export class ServerRedisStreams
     return connection;
   }
 
+  /** SUBSCRIBEs to the channels of informational routes, on a connection of their own. */
+  private async subscribeInformational(table: HandlerTable): Promise<void> {
+    if (table.channels().length === 0) {
+      return;
+    }
+    const { options } = this;
+    this.subscriber = this.connect('subscriber', { enableAutoPipelining: false });
+    await connectRedis(this.subscriber);
+    this.informational = new InformationalSubscriber({
+      connection: this.subscriber,
+      table,
+      group: options.group,
+      consumer: options.consumer,
+      limits: options,
+      concurrency: options.concurrency,
+      telemetry: this.telemetry,
+      logger: this.logger,
+      runHandler: this.runHandler,
+    });
+    await this.informational.start();
+    this.logger.log(`subscribed (at most once) to ${table.channels().join(', ')}`);
+  }
+
   private async shutdown(): Promise<void> {
+    await this.informational?.stop(this.options.shutdownTimeoutMs);
     await this.watchdog?.stop();
     await this.pipeline?.stop(this.options.shutdownTimeoutMs);
     if (this.commands?.status === 'ready') {
@@ -311,6 +343,10 @@ export class ServerRedisStreams
   }
 
   private async closeConnections(): Promise<void> {
-    await Promise.all([closeRedisConnection(this.blocking), closeRedisConnection(this.commands)]);
+    await Promise.all([
+      closeRedisConnection(this.blocking),
+      closeRedisConnection(this.commands),
+      closeRedisConnection(this.subscriber),
+    ]);
   }
 }

@@ -105,6 +105,14 @@ export interface RedisStreamsServerStats {
   consumerNameLost: number;
   /** Unfinished entries made claimable for peers at shutdown. */
   handedOver: number;
+  /** Informational (pub/sub, `durable: false`) messages received. */
+  informationalReceived: number;
+  /** Informational messages whose handler finished successfully. */
+  informationalHandled: number;
+  /** Informational messages whose handler failed, or that could not be decoded or had no handler (not retried). */
+  informationalFailed: number;
+  /** Informational messages dropped because `concurrency` handlers were already running (at most once). */
+  informationalDropped: number;
   /** Entries held now: read and not yet settled (waiting for a handler slot, or running). */
   inFlight: number;
   /** Handlers running now (never more than `concurrency`; a timed-out handler counts until it ends). */

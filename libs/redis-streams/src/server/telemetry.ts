@@ -10,6 +10,13 @@ import {
   RetriedEntry,
 } from './server-types';
 
+const INFORMATIONAL_COUNTERS = {
+  received: 'informationalReceived',
+  handled: 'informationalHandled',
+  failed: 'informationalFailed',
+  dropped: 'informationalDropped',
+} as const;
+
 /** The counters a server keeps (the stats without the gauges read from the parts). */
 export type ServerCounters = Omit<RedisStreamsServerStats, 'inFlight' | 'running' | 'pendingAcks'>;
 
@@ -35,6 +42,10 @@ export class Telemetry {
     handedOver: 0,
     lateResults: 0,
     consumerNameLost: 0,
+    informationalReceived: 0,
+    informationalHandled: 0,
+    informationalFailed: 0,
+    informationalDropped: 0,
   };
   private readonly events = new EventEmitter();
 
@@ -85,6 +96,12 @@ export class Telemetry {
   /** A handler ended after its timeout had settled the delivery: its result is ignored. */
   lateResult(): void {
     this.counters.lateResults++;
+  }
+
+  /** One informational (pub/sub) message ended this way; see the stats of the same names. */
+  informational(outcome: 'received' | 'handled' | 'failed' | 'dropped'): void {
+    const key = INFORMATIONAL_COUNTERS[outcome];
+    this.counters[key]++;
   }
 
   retried(entry: RetriedEntry): void {
