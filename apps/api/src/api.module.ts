@@ -11,6 +11,7 @@ import {
   streamsClientOptions,
 } from '@app/shield-platform';
 import { RedisStreamsModule } from '@app/redis-streams';
+import { apiConfig } from './config/api-config';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { EventsModule } from './events/events.module';
 import { HealthController } from './health/health.controller';
@@ -27,7 +28,7 @@ import { TraceContextInterceptor } from './tracing/trace-context.interceptor';
 @Module({
   imports: [
     TerminusModule,
-    ConfigModule.forRoot({ isGlobal: true }),
+    ConfigModule.forRoot({ isGlobal: true, load: [apiConfig] }),
     ShieldRedisModule,
     StreamsTopologyModule,
     RedisStreamsModule.forRootAsync({

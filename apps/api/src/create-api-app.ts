@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { MAX_REQUEST_BODY_BYTES } from '@app/contracts';
 import { ApiModule } from './api.module';
+import { loadApiConfig } from './config/api-config';
 
 /** Options of {@link createApiApp}. */
 export interface ApiAppOptions {
@@ -14,10 +15,16 @@ export interface ApiAppOptions {
 /**
  * Creates the API app, configured but not listening: JSON bodies up to MAX_REQUEST_BODY_BYTES (a 1 MiB content
  * fits even when JSON escaping doubles it) and a global ValidationPipe that refuses unknown properties.
- * Call `app.listen(port)` (main.ts does; tests listen on port 0).
+ * Call `app.listen(port)` (main.ts does; tests listen on port 0). Settings come from the environment
+ * (config/api-config.ts), validated before anything is created or connected: an invalid one rejects with
+ * InvalidEnvironmentError naming the variable.
  */
 export async function createApiApp(options: ApiAppOptions = {}): Promise<NestExpressApplication> {
+  // Fails fast, before Nest opens any connection; the module reads the same settings (apiConfig).
+  loadApiConfig(process.env);
+  // abortOnError false: an error while creating rejects (main.ts logs it and exits 1) instead of process.abort().
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, {
+    abortOnError: false,
     bodyParser: true,
     rawBody: false,
     ...(options.logger === undefined ? {} : { logger: options.logger }),

@@ -1,17 +1,17 @@
 import { Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { ApiConfig, apiConfig } from './config/api-config';
 import { createApiApp } from './create-api-app';
 
 const logger = new Logger('ApiBootstrap');
 
-/** Starts the HTTP API on PORT (default 3000). */
+/**
+ * Starts the HTTP API on PORT (default 3000). An invalid setting (config/api-config.ts) stops it before it connects:
+ * the error names the variable, the exit code is 1.
+ */
 async function bootstrap(): Promise<void> {
   const app = await createApiApp();
   app.enableShutdownHooks();
-  const port = Number(app.get(ConfigService).get<string>('PORT') ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error('PORT must be a TCP port number');
-  }
+  const { port } = app.get<ApiConfig>(apiConfig.KEY);
   await app.listen(port);
   logger.log(
     `api listening on http://127.0.0.1:${port} (POST /ingestions, GET /ingestions/:jobId, GET /health)`,

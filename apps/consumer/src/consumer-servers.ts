@@ -7,13 +7,37 @@ import {
 } from '@app/redis-streams';
 import { Subscription } from 'rxjs';
 
+/** The settings a server runs with (its resolved options, from the environment): what `/health` shows. */
+export interface ServerSettings {
+  batchSize: number;
+  blockMs: number;
+  concurrency: number;
+  minIdleMs: number;
+  shutdownTimeoutMs: number;
+  maxDeliveries: number;
+  backoff: { baseMs: number; maxMs: number };
+}
+
 /** What the health endpoint shows about one server. */
 export interface ServerHealth {
   group: string;
   consumer: string;
   status: RedisStreamsStatus;
   streams: string[];
+  settings: ServerSettings;
   stats: RedisStreamsServerStats;
+}
+
+function settingsOf({ options }: ServerRedisStreams): ServerSettings {
+  return {
+    batchSize: options.batchSize,
+    blockMs: options.blockMs,
+    concurrency: options.concurrency,
+    minIdleMs: options.minIdleMs,
+    shutdownTimeoutMs: options.shutdownTimeoutMs,
+    maxDeliveries: options.delivery.maxDeliveries,
+    backoff: { baseMs: options.delivery.backoff.baseMs, maxMs: options.delivery.backoff.maxMs },
+  };
 }
 
 /**
@@ -39,6 +63,7 @@ export class ConsumerServers implements OnApplicationShutdown {
       consumer: server.options.consumer,
       status,
       streams: server.streams,
+      settings: settingsOf(server),
       stats: server.getStats(),
     }));
     return { healthy: servers.length > 0 && servers.every((s) => s.status === 'connected'), servers };

@@ -10,6 +10,7 @@ import {
   streamsClientOptions,
 } from '@app/shield-platform';
 import { RedisStreamsModule } from '@app/redis-streams';
+import { consumerConfig } from './config/consumer-config';
 import { ConsumerServers } from './consumer-servers';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
@@ -30,7 +31,7 @@ import { CONSUMER_EVENTS_CLIENT } from './transports';
 @Module({
   imports: [
     TerminusModule,
-    ConfigModule.forRoot({ isGlobal: true }),
+    ConfigModule.forRoot({ isGlobal: true, load: [consumerConfig] }),
     ShieldRedisModule,
     StreamsTopologyModule,
     RedisStreamsModule.forRootAsync({

@@ -1,17 +1,16 @@
 import { Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { createConsumerApp } from './create-consumer-app';
 
 const logger = new Logger('ConsumerBootstrap');
 
-/** Starts the consumer: both Redis Streams servers, then HTTP health/counts on CONSUMER_PORT (default 3001). */
+/**
+ * Starts the consumer: both Redis Streams servers, then HTTP health/counts on CONSUMER_PORT (default 3001). An invalid
+ * setting (config/consumer-config.ts) stops it before it connects: the error names the variable, the exit code is 1.
+ */
 async function bootstrap(): Promise<void> {
-  const { app } = await createConsumerApp();
+  const { app, config } = await createConsumerApp();
   app.enableShutdownHooks();
-  const port = Number(app.get(ConfigService).get<string>('CONSUMER_PORT') ?? 3001);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error('CONSUMER_PORT must be a TCP port number');
-  }
+  const { port } = config;
   await app.startAllMicroservices();
   await app.listen(port);
   logger.log(`consumer listening on http://127.0.0.1:${port} (health: /health, counts: /event-counts)`);
