@@ -14,6 +14,7 @@ import { RedisStreamsModule } from '@app/redis-streams';
 import { apiConfig } from './config/api-config';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { EventsModule } from './events/events.module';
+import { PublishModule } from './publish/publish.module';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { IngestionsController } from './ingestions/ingestions.controller';
@@ -37,6 +38,7 @@ import { TraceContextInterceptor } from './tracing/trace-context.interceptor';
     }),
     EventsModule,
     DeadLettersModule,
+    PublishModule,
   ],
   controllers: [IngestionsController, HealthController, DetailedHealthController, MetricsController],
   providers: [

@@ -29,4 +29,15 @@ export type {
   IngestionTask,
 } from './events';
 export { CreateIngestionDto } from './dto/create-ingestion.dto';
+export { SEED_EVENT_DTOS } from './dto/seed-event-dtos';
+export type { SeedEventType } from './dto/seed-event-dtos';
+export { SeedEventMetadataDto } from './dto/seed-event-metadata.dto';
+export { EmailReceivedDto } from './dto/email-received.dto';
+export { DocumentProcessedDto } from './dto/document-processed.dto';
+export { PipelineErrorDto } from './dto/pipeline-error.dto';
+export { ServiceDownDto } from './dto/service-down.dto';
+export { TRUST_LEVELS, TrustLevelChangedDto } from './dto/trust-level-changed.dto';
+export type { TrustLevel } from './dto/trust-level-changed.dto';
+export { ActionCorrectedDto } from './dto/action-corrected.dto';
+export { ActionValidatedDto } from './dto/action-validated.dto';
 export { MaxUtf8Bytes, fitsUtf8Bytes } from './validators/max-utf8-bytes.decorator';
