@@ -1,5 +1,5 @@
 """
-The seed's field contract (seed 000 `RedisStreamsClient.read_tasks` / `read_events`), as the users' Python services
+The seed's field contract (seed 000 `RedisStreamsClient.read_tasks` / `read_events`; seed 002's flat events), as the users' Python services
 parse entries: every key mandatory (a missing one raises KeyError), `json.loads` on the JSON fields, `int()` on
 `retry_count`. Copied from the seed's dict building, so a format the Python services cannot read fails here too.
 """
@@ -35,4 +35,14 @@ def parse_event(message_id, message_data):
     }
 
 
-PARSERS = {"task": parse_task, "event": parse_event}
+def parse_seed002(message_id, message_data):
+    """An entry of a seed 002 stream (`email.received` …), as its `RedisStreamsConsumer.consume` decodes it: every
+    field a payload key, values starting with `{` or `[` through `json.loads` (raises on bad JSON), others kept as
+    text. Its handlers then read their keys (`payload['email_id']`): the test compares the whole payload."""
+    return {
+        "message_id": message_id,
+        "payload": {k: json.loads(v) if v.startswith(("{", "[")) else v for k, v in message_data.items()},
+    }
+
+
+PARSERS = {"task": parse_task, "event": parse_event, "seed002": parse_seed002}
