@@ -7,7 +7,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { BearerToken } from './bearer-token';
+import { BearerToken } from '../auth/bearer-token';
 import { PUBLISH_SETTINGS, PublishSettings } from './publish-settings';
 
 /**
