@@ -89,6 +89,18 @@ describe('a route with its own dead-letter stream name', () => {
     expect(await redis.exists(StreamKeys.deadLetter(stream))).toBe(0);
   });
 
+  it('sends an unpromotable retry of the stream to the named dead-letter stream too', async () => {
+    await redis.zadd(StreamKeys.retrySchedule(stream, 'g'), 0, 'this is not JSON {');
+    await waitFor(
+      async () => (await redis.xlen(named)) === 1,
+      'the unpromotable member dead-lettered',
+      10_000,
+    );
+    const [[, fields]] = await redis.xrange(named, '-', '+');
+    expect(fields[fields.indexOf('dlq_reason') + 1]).toBe('unpromotable');
+    expect(await redis.exists(StreamKeys.deadLetter(stream))).toBe(0);
+  });
+
   it("the seed-002 topology file names each stream's <stream>:dead_letter for the admin", async () => {
     const topology = await loadTopology('config/seed-002-streams.yaml');
     expect(topology.streams.map((entry) => [entry.name, entry.groups.map((group) => group.name)])).toEqual([
