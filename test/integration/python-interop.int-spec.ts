@@ -15,6 +15,7 @@ import { PythonProcess, PythonRun, findPythonWithRedis, runPython, startPython }
 import { PrivateRedis } from '../support/redis-server';
 import { appLogger, listen } from '../support/shield-apps';
 import { waitFor } from '../support/wait';
+import { SEED_TASK_FIELDS } from '../support/seed-layouts';
 
 // The users' Python services and the Nest apps on the same streams, both ways (issue 13 items 1–2). The apps' stream
 // and group names are fixed (shield:ingestion_queue, shield:events, lightrag-workers …), so everything runs against a
@@ -186,16 +187,7 @@ describeWithPython('Python services and the Nest apps on the same streams (seed 
     });
     // Exactly the seed's eight fields on the wire: nothing a Python reader would have to skip.
     const [, fields] = (await redis.xrange(INGESTION_QUEUE_STREAM, '-', '+', 'COUNT', 1))[0];
-    expect(fields.filter((_, i) => i % 2 === 0)).toEqual([
-      'job_id',
-      'chunk_id',
-      'content',
-      'source_uri',
-      'source_type',
-      'metadata',
-      'retry_count',
-      'timestamp',
-    ]);
+    expect(fields.filter((_, i) => i % 2 === 0)).toEqual(SEED_TASK_FIELDS);
     expect((await pendingByGroup(redis, INGESTION_QUEUE_STREAM))[LIGHTRAG_WORKERS_GROUP]).toBe(0);
   });
 

@@ -17,6 +17,7 @@ import { eventController, startConsumer } from '../support/nest';
 import { useStreamFixture } from '../support/stream-fixture';
 import { SHIELD_KEYS, appLogger, listen } from '../support/shield-apps';
 import { waitFor } from '../support/wait';
+import { SEED_TASK_FIELDS } from '../support/seed-layouts';
 
 // No OpenTelemetry SDK in this file: the API is a no-op and the transport's fallback carrier carries the trace.
 // (tracing-otel.int-spec.ts registers a real SDK.)
@@ -93,16 +94,7 @@ describe('tracing: the apps, whose work queue is written flat (the seed task lay
   it("a traced POST: the flat request entry has only the seed's fields, so the trace ends there", async () => {
     const jobId = await post({ traceparent: TRACEPARENT, tracestate: 'vendor=abc' });
     const { request, lifecycle } = await entriesOf(jobId);
-    expect(Object.keys(fieldsOf(request[1]))).toEqual([
-      'job_id',
-      'chunk_id',
-      'content',
-      'source_uri',
-      'source_type',
-      'metadata',
-      'retry_count',
-      'timestamp',
-    ]);
+    expect(Object.keys(fieldsOf(request[1]))).toEqual(SEED_TASK_FIELDS);
     expect(request[1].join(' ')).not.toContain(TRACE_ID);
     // started, one progress, completed: emitted inside the handler, which ran outside the POST's trace.
     expect(lifecycle.map(([, fields]) => fieldsOf(fields).type)).toEqual([

@@ -243,11 +243,10 @@ export class ServerRedisStreams
     await ensureGroups(commands, lanes, options.group, '0');
     await this.subscribeInformational(table);
     this.setStatus('connected');
-    if (table.streams().length === 0 && table.channels().length > 0) {
-      return;
-    }
     if (table.streams().length === 0) {
-      this.logger.warn(`group ${options.group}: no event handlers bound to this server, nothing to read`);
+      if (table.channels().length === 0) {
+        this.logger.warn(`group ${options.group}: no event handlers bound to this server, nothing to read`);
+      }
       return;
     }
     this.logger.log(
