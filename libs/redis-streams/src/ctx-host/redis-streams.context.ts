@@ -1,5 +1,6 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import { traceIdOf } from '../tracing/traceparent';
+import type { DeliveryFeatures } from './delivery-features';
 
 /** Manual settlement of one delivery (see {@link RedisStreamsContext.ack}). */
 export interface DeliveryControl {
@@ -22,6 +23,7 @@ export type RedisStreamsContextArgs = [
   timestamp: string | undefined,
   control?: DeliveryControl,
   abortSignal?: AbortSignalSource,
+  features?: Readonly<DeliveryFeatures>,
 ];
 
 /** Gives a delivery's abort signal, made when first asked for. */
@@ -30,6 +32,7 @@ export interface AbortSignalSource {
 }
 
 const NEVER_ABORTED = new AbortController().signal;
+const NO_FEATURES: Readonly<DeliveryFeatures> = Object.freeze({});
 
 /** What a handler learns about the entry it is handling, via `@Ctx()`. */
 export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs> {
@@ -126,6 +129,11 @@ export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs>
   /** Moves the entry to the dead-letter stream now, with `reason` (reason code `manual`). */
   deadLetter(reason: string): Promise<void> {
     return this.control().deadLetter(reason);
+  }
+
+  /** The facilities of this delivery's features (see {@link DeliveryFeatures}); empty when none applies. */
+  protected features(): Readonly<DeliveryFeatures> {
+    return this.args[12] ?? NO_FEATURES;
   }
 
   private control(): DeliveryControl {
