@@ -24,7 +24,8 @@ function packagesLoadedBy(entry: string): string[] {
 
 // Growing an entry point is a decision: add the name here, and say why in the commit.
 describe('entry points', () => {
-  it('the core exports at most 30 values, these', () => {
+  // 30 until issue 14: request-reply, idempotency and the breaker each add what a caller must name (errors, decorators).
+  it('the core exports at most 36 values, these', () => {
     const names = Object.keys(core).sort();
     expect(names).toEqual(
       [
@@ -48,6 +49,7 @@ describe('entry points', () => {
         'RedisStreamsHealthIndicator',
         'RedisStreamsModule',
         'RedisStreamsRecord',
+        'RequestTimeoutError',
         'ServerRedisStreams',
         'StreamKeys',
         'UnrecoverableEventError',
@@ -60,7 +62,7 @@ describe('entry points', () => {
         'runWithTraceparent',
       ].sort(),
     );
-    expect(names.length).toBeLessThanOrEqual(30);
+    expect(names.length).toBeLessThanOrEqual(36);
   });
 
   it('admin and metrics export their facades and the helpers around them', () => {

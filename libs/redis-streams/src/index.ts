@@ -56,7 +56,11 @@ export {
   InvalidOptionsError,
   RedisCommandError,
   RedisStreamsError,
+  RequestTimeoutError,
 } from './errors/redis-streams.error';
+export type { RequestStats } from './client/request-calls';
+export type { ReplyError } from './wire/reply-fields';
+
 export { currentTraceparent, runWithTraceparent } from './tracing/trace-carrier';
 export { isValidTraceparent } from './tracing/traceparent';
 export type { TraceContextHeaders } from './tracing/trace-carrier';

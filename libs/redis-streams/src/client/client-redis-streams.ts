@@ -2,10 +2,12 @@ import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
 import type { Redis } from 'ioredis';
+import { RpcException } from '@nestjs/microservices';
 import { AsyncSubject, Observable, throwError } from 'rxjs';
 import { describeError, redisErrorCode } from '../errors/describe-error';
 import { InvalidEventError, RedisCommandError, RedisStreamsError } from '../errors/redis-streams.error';
 import {
+  MAX_REQUEST_TIMEOUT_MS,
   RedisStreamsClientOptions,
   ResolvedClientOptions,
   resolveClientOptions,
@@ -16,7 +18,22 @@ import { encodeEntry } from '../wire/entry-encoder';
 import { withTraceHeaders } from '../tracing/trace-headers';
 import { encodeInformationalMessage } from '../wire/informational-message';
 import { RedisStreamsRecord } from './redis-streams.record';
+import { ReplyInbox } from './reply-inbox';
+import { OpenCall, RequestCalls, RequestStats } from './request-calls';
+import { StreamKeys } from '../wire/stream-keys';
+import { requestHeaders } from '../wire/request-headers';
+import { assertInteger } from '../options/connection-options';
 import { RouteCache } from './route-cache';
+
+/** How long one read of the reply stream blocks (ms): bounds how long closing waits for it. */
+const REPLY_READ_BLOCK_MS = 5000;
+
+/** The timeout of one call: the record's `timeoutMs`, else the client's; throws InvalidOptionsError for a bad one. */
+function requestTimeoutOf(record: RedisStreamsRecord | undefined, fallback: number): number {
+  const timeoutMs = record?.options.timeoutMs ?? fallback;
+  assertInteger('timeoutMs', timeoutMs, 1, MAX_REQUEST_TIMEOUT_MS);
+  return timeoutMs;
+}
 
 /** Connection state of a client. */
 export type RedisStreamsClientStatus = 'connected' | 'disconnected' | 'reconnecting';
@@ -62,11 +79,18 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
   private connecting: Promise<Redis> | undefined;
   private readonly events = new EventEmitter();
   private readonly defaultHeaders: Record<string, string>;
+  private inbox: ReplyInbox;
+  private readonly calls: RequestCalls;
 
   constructor(options: RedisStreamsClientOptions = {}) {
     super();
     this.options = resolveClientOptions(options);
     this.routes = new RouteCache(this.options);
+    this.inbox = this.newInbox();
+    this.calls = new RequestCalls({
+      expect: (id, receiver) => this.inbox.expect(id, receiver),
+      forget: (id) => this.inbox.forget(id),
+    });
     this.defaultHeaders = this.options.source ? { source: this.options.source } : {};
     this.events.on('error', () => undefined); // errors are logged; an 'error' without listener must not throw
   }
@@ -77,8 +101,14 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     return this.connecting;
   }
 
-  /** Closes the connection (QUIT); a later emit connects again. */
+  /**
+   * Ends the calls still waiting (with a RedisStreamsError), deletes this instance's reply stream, closes the
+   * connections (QUIT). A later emit or send connects again.
+   */
   async close(): Promise<void> {
+    this.calls.failAll(new RedisStreamsError('the client closed before the reply came'));
+    await this.inbox.close();
+    this.inbox = this.newInbox();
     const connection = this.connection;
     this.connection = undefined;
     this.connecting = undefined;
@@ -129,18 +159,6 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
       (error: unknown) => outcome.error(error),
     );
     return outcome.asObservable();
-  }
-
-  /** Request-response is not offered over Redis Streams: use `emit()`. */
-  override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput): Observable<TResult> {
-    void pattern;
-    void data;
-    return throwError(
-      () =>
-        new RedisStreamsError(
-          'send() (request-response) is not supported by the Redis Streams transport; use emit()',
-        ),
-    );
   }
 
   /** Writes one event; resolves with the entry id (informational routes: how many subscribers received it). */
@@ -209,12 +227,106 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     await this.close();
   }
 
-  protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    callback({
-      err: new RedisStreamsError('request-response is not supported; use emit()'),
-      isDisposed: true,
+  /**
+   * Request-reply counters: requests sent, calls answered, timed out, cancelled or failed, replies that came for no
+   * waiting call (dropped), calls waiting now.
+   */
+  getRequestStats(): RequestStats {
+    return this.calls.stats();
+  }
+
+  /** This instance's reply stream: where the answers to its `send()` calls arrive. */
+  get replyStream(): string {
+    return this.inbox.stream;
+  }
+
+  /**
+   * Nest's `send()` comes here for each subscription: the request is written on the pattern's stream (through the
+   * consumer group, like an event) with this instance's reply stream, a correlation id and the caller's deadline in
+   * its headers; the replies come back through the inbox. Unsubscribing cancels the call (a late reply is dropped
+   * and counted); no complete answer within the timeout fails it with RequestTimeoutError.
+   */
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    const pattern = typeof packet.pattern === 'string' ? packet.pattern : String(packet.pattern);
+    const record = packet.data instanceof RedisStreamsRecord ? packet.data : undefined;
+    let timeoutMs: number;
+    try {
+      timeoutMs = requestTimeoutOf(record, this.options.requestTimeoutMs);
+    } catch (error) {
+      callback({ err: error, isDisposed: true });
+      return () => undefined;
+    }
+    const call = this.calls.start(pattern, timeoutMs, callback);
+    this.request(packet, call).then(
+      () => this.calls.sent(),
+      (error: unknown) => call.fail(error),
+    );
+    return () => call.cancel();
+  }
+
+  /** An `error` reply (the handler's error payload) reaches the caller as an RpcException; our own errors as they are. */
+  protected override serializeError(error: unknown): unknown {
+    return error instanceof Error ? error : new RpcException(error as object);
+  }
+
+  /** Writes one request (after the inbox exists, so no reply can come before anyone reads). */
+  private async request(packet: ReadPacket, call: OpenCall): Promise<void> {
+    const pattern: unknown = packet.pattern;
+    if (typeof pattern !== 'string' || pattern.length === 0) {
+      throw new InvalidEventError('pattern must be a non-empty string');
+    }
+    const record = packet.data instanceof RedisStreamsRecord ? packet.data : undefined;
+    const route = this.routes.routeFor(pattern);
+    if (route.durable === false || route.writeCodec === 'flat') {
+      throw new InvalidEventError(
+        `send("${pattern}"): a request needs a durable envelope route (its reply address travels in the headers)`,
+      );
+    }
+    const headers = requestHeaders(withTraceHeaders(this.defaultHeaders, record?.options.headers), {
+      replyTo: this.inbox.stream,
+      correlationId: call.correlationId,
+      deadline: call.deadline,
     });
-    return () => undefined;
+    const fields = encodeEntry(
+      route,
+      pattern,
+      record ? record.data : packet.data,
+      { eventId: record?.options.eventId, headers, fields: record?.options.fields, explicit: true },
+      this.options,
+    );
+    const connection = this.connection ?? (await this.connect());
+    await this.inbox.open();
+    try {
+      await connection.xadd(route.stream, '*', ...fields);
+    } catch (error) {
+      throw new RedisCommandError(
+        `XADD of a request to ${route.stream} failed: ${describeError(error)}`,
+        redisErrorCode(error),
+      );
+    }
+  }
+
+  private newInbox(): ReplyInbox {
+    return new ReplyInbox({
+      commands: () => this.connection ?? this.connect(),
+      openBlocking: async () => {
+        const blocking = createRedisConnection(this.options, {
+          maxRetriesPerRequest: null,
+          enableAutoPipelining: false,
+        });
+        blocking.on('error', (error: unknown) =>
+          this.logger.debug(`redis (replies): ${describeError(error)}`),
+        );
+        await connectRedis(blocking);
+        return blocking;
+      },
+      stream: StreamKeys.replyStream(this.options.instanceId),
+      ttlMs: this.options.replyStreamTtlMs,
+      blockMs: REPLY_READ_BLOCK_MS,
+      maxDepth: this.options.maxDepth,
+      logger: this.logger,
+      onUnclaimed: () => this.calls.unclaimed(),
+    });
   }
 
   private async open(): Promise<Redis> {

@@ -10,6 +10,8 @@ export interface RedisStreamsRecordOptions {
    * route (it has no field for them).
    */
   fields?: Record<string, unknown>;
+  /** `send()` only: how long this call waits for its answer (ms), instead of the client's `requestTimeoutMs`. */
+  timeoutMs?: number;
 }
 
 /**

@@ -21,3 +21,13 @@ export class RedisCommandError extends RedisStreamsError {
     super(message);
   }
 }
+
+/** A `send()` got no complete answer within its timeout (`requestTimeoutMs`, or the record's `timeoutMs`). */
+export class RequestTimeoutError extends RedisStreamsError {
+  constructor(
+    readonly pattern: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`no reply to "${pattern}" within ${timeoutMs} ms`);
+  }
+}

@@ -50,6 +50,18 @@ export const STAT_COUNTERS = {
     'informational_dropped_total',
     'Informational messages dropped because every handler slot was busy (at most once).',
   ],
+  repliesSent: [
+    'replies_sent_total',
+    'Replies written to callers (request-reply; each Observable value counts).',
+  ],
+  repliesDropped: [
+    'replies_dropped_total',
+    'Replies not written because the caller reply stream is gone (caller closed or died).',
+  ],
+  requestsExpired: [
+    'requests_expired_total',
+    'Requests acknowledged without running: their caller had stopped waiting.',
+  ],
 } as const satisfies Partial<Record<keyof RedisStreamsServerStats, readonly [string, string]>>;
 
 /** The server stats turned into counters. */

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { RedisConnectionOptions, assertInteger, resolveRedisUrl } from './connection-options';
 import { RoutingOptions, resolveRoutes } from './routing-options';
 import { stripUndefined } from './server-options';
@@ -16,7 +19,23 @@ export interface RedisStreamsClientOptions extends RedisConnectionOptions, Routi
   maxRetriesPerRequest?: number;
   /** Written as the `source` header of every event when set (e.g. the service name). */
   source?: string;
+  /**
+   * How long `send()` waits for a complete answer before it fails with RequestTimeoutError (ms); the request is
+   * not handled after that (its deadline travels with it). Per call: `RedisStreamsRecord` option `timeoutMs`.
+   * Default 30000.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * This instance's reply stream (`nrs:reply:<instance>`) expires this long after the instance stops refreshing it
+   * (it refreshes every third of it while alive); replies to a dead instance go with it (ms). Default 30000.
+   */
+  replyStreamTtlMs?: number;
+  /** Names this instance's reply stream. Default `host-pid-random`, unique per client instance. */
+  instanceId?: string;
 }
+
+/** Longest `requestTimeoutMs` (and per-call `timeoutMs`): one day. */
+export const MAX_REQUEST_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 
 /** Defaults of every optional client option, in one place. */
 export const DEFAULT_CLIENT_OPTIONS = {
@@ -24,11 +43,18 @@ export const DEFAULT_CLIENT_OPTIONS = {
   maxDepth: 64,
   maxRetriesPerRequest: 5,
   streamPrefix: '',
+  requestTimeoutMs: 30_000,
+  replyStreamTtlMs: 30_000,
 } as const;
 
 /** Client options with defaults applied. */
 export type ResolvedClientOptions = Required<Omit<RedisStreamsClientOptions, 'redis' | 'routes' | 'source'>> &
   Pick<RedisStreamsClientOptions, 'redis' | 'routes' | 'source'>;
+
+/** A name unique to this client instance: `host-pid-random`. */
+function defaultInstanceId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
 
 /** Applies defaults and validates; throws InvalidOptionsError naming the bad option. */
 export function resolveClientOptions(options: RedisStreamsClientOptions = {}): ResolvedClientOptions {
@@ -36,10 +62,16 @@ export function resolveClientOptions(options: RedisStreamsClientOptions = {}): R
     ...DEFAULT_CLIENT_OPTIONS,
     ...stripUndefined(options),
     url: resolveRedisUrl(options.url),
+    instanceId: options.instanceId ?? defaultInstanceId(),
   };
   assertInteger('maxPayloadBytes', resolved.maxPayloadBytes, 1, 512 * 1024 * 1024);
   assertInteger('maxDepth', resolved.maxDepth, 1, 1000);
   assertInteger('maxRetriesPerRequest', resolved.maxRetriesPerRequest, 0, 1000);
+  assertInteger('requestTimeoutMs', resolved.requestTimeoutMs, 1, MAX_REQUEST_TIMEOUT_MS);
+  assertInteger('replyStreamTtlMs', resolved.replyStreamTtlMs, 1000, 24 * 60 * 60 * 1000);
+  if (typeof resolved.instanceId !== 'string' || resolved.instanceId.trim() === '') {
+    throw new InvalidOptionsError('instanceId must be a non-empty string');
+  }
   resolveRoutes(resolved.routes);
   return resolved;
 }

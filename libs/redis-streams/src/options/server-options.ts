@@ -73,6 +73,11 @@ export interface RedisStreamsServerOptions extends RedisConnectionOptions, Routi
   /** How often the retry promoter looks for due retries (ms). Default 200. */
   retryPollMs?: number;
   /**
+   * Send the stack of a failed `@MessagePattern` handler's error to its caller (inside the RpcException's error).
+   * Default false: callers get the message and the error's class name only.
+   */
+  replyErrorStack?: boolean;
+  /**
    * Nest transport id of this server. Handlers declared with `@EventPattern(pattern, transportId)` are bound only
    * to the server with that id; handlers without one are bound to every server. Use it to run two groups in one app.
    */
@@ -98,6 +103,7 @@ export const DEFAULT_SERVER_OPTIONS = {
   stallMs: 3000,
   deleteIdleConsumersAfterMs: 3_600_000,
   streamPrefix: '',
+  replyErrorStack: false,
 } as const;
 
 /** Server options with every default applied and every value checked. */
@@ -160,6 +166,9 @@ export function resolveServerOptions(options: RedisStreamsServerOptions): Resolv
   assertInteger('consumerLeaseMs', resolved.consumerLeaseMs, 30);
   assertInteger('stallMs', resolved.stallMs, 50);
   assertInteger('deleteIdleConsumersAfterMs', resolved.deleteIdleConsumersAfterMs, 100);
+  if (typeof resolved.replyErrorStack !== 'boolean') {
+    throw new InvalidOptionsError('replyErrorStack must be true or false');
+  }
   resolveRoutes(resolved.routes);
   return resolved;
 }

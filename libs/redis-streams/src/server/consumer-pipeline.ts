@@ -16,6 +16,7 @@ import { Mutex } from './mutex';
 import { Outcomes } from './outcomes';
 import { Periodic } from './periodic';
 import { Reclaimer } from './reclaimer';
+import { Replier } from './replier';
 import { RetryPromoter } from './retry-promoter';
 import { StreamReader } from './stream-reader';
 import { Telemetry } from './telemetry';
@@ -90,6 +91,13 @@ export class ConsumerPipeline {
       telemetry,
       logger,
       runHandler: deps.runHandler,
+      replier: new Replier({
+        connection: commands,
+        limits: options,
+        errorStack: options.replyErrorStack,
+        telemetry,
+        logger,
+      }),
     });
     this.dispatcher = dispatcher;
     const readKeys = table.readKeys();

@@ -6,6 +6,7 @@ import { BadEntryError } from '../errors/bad-entry.error';
 import { describeError } from '../errors/describe-error';
 import { classifyFailure } from '../errors/failure';
 import { ResolvedRoute } from '../options/routing-options';
+import { DeliveryPolicy } from '../options/delivery-policy';
 import { RawEntry } from '../redis/stream-replies';
 import { DecodeLimits, DecodedEntry, decodeEntry } from '../wire/entry-decoder';
 import { DeliveryTrace } from '../tracing/delivery-trace';
@@ -18,6 +19,9 @@ import { Outcomes } from './outcomes';
 import { withDeadline } from './handler-deadline';
 import { Settlement } from './settlement';
 import { Telemetry } from './telemetry';
+import { ValueSink } from './handler-invocation';
+import { Answer, Replier, answersFailureNow } from './replier';
+import { readRequestAddress } from '../wire/request-headers';
 
 /**
  * Runs a handler to its end (inside Nest's processing hooks when any are set) and settles only when it has finished:
@@ -27,6 +31,7 @@ export type HandlerRunner = (
   handler: MessageHandler,
   data: unknown,
   context: RedisStreamsContext,
+  onValue?: ValueSink,
 ) => Promise<void>;
 
 /** What the dispatcher needs from the server around it. */
@@ -42,6 +47,8 @@ export interface EntryDispatcherDeps {
   /** True while the entry waits for its XACK: it is done here and must not be started again. */
   isAcking(readKey: string, id: string): boolean;
   runHandler: HandlerRunner;
+  /** Answers requests (`@MessagePattern` handlers) on their callers' reply streams. */
+  replier: Replier;
 }
 
 /**
@@ -150,6 +157,13 @@ export class EntryDispatcher {
         message: `delivered ${delivery.deliveryCount} times; maxDeliveries is ${maxDeliveries}`,
       });
     }
+    const requestAddress = bound.request ? readRequestAddress(decoded.headers) : undefined;
+    const answer = requestAddress && deps.replier.open(requestAddress);
+    if (answer?.expired()) {
+      deps.telemetry.requestExpired(); // its caller stopped waiting: running it now would only repeat its effects
+      settlement.skip();
+      return;
+    }
     const context = new RedisStreamsContext([
       delivery.stream,
       delivery.originalId,
@@ -165,20 +179,31 @@ export class EntryDispatcher {
       delivery.held,
     ]);
     const startedAt = performance.now();
-    const { result, settled } = this.run(bound, decoded, delivery, context);
+    const { result, settled } = this.run(bound, decoded, delivery, context, answer?.value);
     try {
       await result;
     } catch (error) {
       // Prefer the original exception when RedisStreamsExceptionFilter recorded it. Handlers may fail with anything
       // (Nest passes RpcException payloads on as plain objects): classification takes unknown.
       const failure: unknown = takeFailure(context)?.error ?? error;
-      await this.failed(settlement, delivery, decoded.pattern, failure, performance.now() - startedAt);
+      const request = answer && { answer, policy: bound.policy };
+      await this.failed(
+        settlement,
+        delivery,
+        decoded.pattern,
+        failure,
+        performance.now() - startedAt,
+        request,
+      );
       if (settled) {
         await settled; // timed out: the delivery is settled, but the handler keeps its slot until it ends
       }
       return;
     }
-    if (bound.policy.autoAck) {
+    if (answer && !(await this.answered(answer, delivery))) {
+      return;
+    }
+    if (bound.policy.autoAck || answer) {
       settlement.succeed();
     } // autoAck off and left unsettled: it stays pending and is redelivered after minIdleMs.
     deps.telemetry.handled(
@@ -199,6 +224,7 @@ export class EntryDispatcher {
     decoded: DecodedEntry,
     delivery: Delivery,
     context: RedisStreamsContext,
+    onValue: ValueSink | undefined,
   ): { result: Promise<void>; settled: Promise<void> | undefined } {
     const { deps } = this;
     const tracing = DeliveryTrace.start({
@@ -212,7 +238,7 @@ export class EntryDispatcher {
       redrivenFrom: delivery.redrivenFrom,
       headers: decoded.headers,
     });
-    const running = tracing.run(() => deps.runHandler(bound.handler, decoded.data, context));
+    const running = tracing.run(() => deps.runHandler(bound.handler, decoded.data, context, onValue));
     const timeoutMs = bound.policy.handlerTimeoutMs;
     if (timeoutMs === undefined) {
       return { result: tracing.endWith(running), settled: undefined };
@@ -232,6 +258,7 @@ export class EntryDispatcher {
     pattern: string,
     error: unknown,
     durationMs: number,
+    request: { answer: Answer; policy: DeliveryPolicy } | undefined,
   ): Promise<void> {
     const { deps } = this;
     if (settlement.settled) {
@@ -253,7 +280,33 @@ export class EntryDispatcher {
       reason: failure.reason,
       durationMs,
     });
+    if (
+      request &&
+      answersFailureNow(request.answer, error, failure, delivery.deliveryCount, request.policy)
+    ) {
+      // The caller gets the error; the request is acknowledged, not dead-lettered: its caller knows.
+      if (await this.answered(request.answer, delivery, error)) {
+        settlement.skip();
+      }
+      return;
+    }
     await settlement.fail(failure);
+  }
+
+  /**
+   * Sends the rest of a request's answer (its last value, or `error`); false when it could not be written: the
+   * request then stays pending and is delivered again (reclaimed or re-read), unacknowledged.
+   */
+  private async answered(answer: Answer, delivery: Delivery, error?: unknown): Promise<boolean> {
+    try {
+      await (error === undefined ? answer.complete() : answer.fail(error));
+      return true;
+    } catch (writeError) {
+      this.deps.logger.warn(
+        `${delivery.stream} ${delivery.originalId}: reply not written, the request stays pending: ${describeError(writeError)}`,
+      );
+      return false;
+    }
   }
 
   private async unhandled(delivery: Delivery, pattern: string, route: ResolvedRoute): Promise<void> {

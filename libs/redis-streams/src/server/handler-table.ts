@@ -15,6 +15,8 @@ import { isWildcard, wildcardPrefix } from '../wire/name-pattern';
 export interface BoundHandler {
   handler: MessageHandler;
   policy: DeliveryPolicy;
+  /** True for a `@MessagePattern` handler: its entries are requests, answered on the caller's reply stream. */
+  request: boolean;
 }
 
 interface StreamHandlers {
@@ -43,7 +45,7 @@ export class HandlerTable {
   private readonly byChannel = new Map<string, StreamHandlers>();
   private readonly keys = new Map<string, ReadKey>();
 
-  /** Request-response handlers or non-string patterns: not served here. */
+  /** Object patterns, and `@MessagePattern` handlers on informational routes: not served here. */
   readonly ignored: string[] = [];
 
   constructor(
@@ -53,12 +55,16 @@ export class HandlerTable {
     defaults: DeliveryPolicy,
   ) {
     for (const [pattern, handler] of handlers) {
-      if (!handler.isEventHandler || pattern.startsWith('{')) {
+      if (pattern.startsWith('{')) {
         this.ignored.push(pattern);
         continue;
       }
       const route = router.routeForPattern(pattern);
       const channel = route.durable === false;
+      if (channel && !handler.isEventHandler) {
+        this.ignored.push(pattern); // a request needs a durable route: pub/sub would lose it unseen
+        continue;
+      }
       let entry = channel ? this.byChannel.get(route.stream) : this.byStream.get(route.stream);
       if (!entry && channel) {
         entry = { route, exact: new Map(), wildcards: [] };
@@ -81,6 +87,7 @@ export class HandlerTable {
       const extras = handler.extras as Record<string, DeliveryPolicyOptions | undefined> | undefined;
       const bound = {
         handler,
+        request: !handler.isEventHandler,
         policy: resolveDeliveryPolicy(defaults, extras?.[POLICY_EXTRAS_KEY], `@EventPattern('${pattern}')`),
       };
       if (isWildcard(pattern)) {

@@ -20,7 +20,7 @@ import { ConsumerLease, ConsumerNameLostError } from './consumer-lease';
 import { ConsumerPipeline } from './consumer-pipeline';
 import { ReadLoopHealth, Watchdog } from './watchdog';
 import { ensureGroups } from './group-manager';
-import { invokeHandler } from './handler-invocation';
+import { ValueSink, invokeHandler } from './handler-invocation';
 import { InFlight } from './in-flight';
 import { HandlerTable } from './handler-table';
 import { RedisStreamsServerEvents, RedisStreamsServerStats, RedisStreamsStatus } from './server-types';
@@ -163,14 +163,15 @@ export class ServerRedisStreams
     handler: MessageHandler,
     data: unknown,
     context: RedisStreamsContext,
+    onValue?: ValueSink,
   ): Promise<void> => {
     if (!this.processingHooked) {
-      return invokeHandler(handler, data, context); // the hot path: no hook closures and promise per event
+      return invokeHandler(handler, data, context, onValue); // the hot path: no hook closures and promise per event
     }
     const transportId = this.transportId ?? REDIS_STREAMS_TRANSPORT;
     return new Promise<void>((resolve, reject) => {
       this.onProcessingStartHook(transportId, context, () =>
-        invokeHandler(handler, data, context)
+        invokeHandler(handler, data, context, onValue)
           .then(resolve, reject)
           .finally(() => this.onProcessingEndHook?.(transportId, context)),
       );
@@ -196,7 +197,7 @@ export class ServerRedisStreams
     this.table = table;
     for (const pattern of table.ignored) {
       this.logger.warn(
-        `"${pattern}" is not an event pattern: request-response is not served over Redis Streams`,
+        `"${pattern}" is not served: object patterns are not, nor @MessagePattern handlers on informational (durable: false) routes`,
       );
     }
     this.commands = this.connect('commands', {});

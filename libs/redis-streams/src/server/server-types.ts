@@ -113,6 +113,12 @@ export interface RedisStreamsServerStats {
   informationalFailed: number;
   /** Informational messages dropped because `concurrency` handlers were already running (at most once). */
   informationalDropped: number;
+  /** Replies written to callers' reply streams (`@MessagePattern` handlers; an Observable's values count each). */
+  repliesSent: number;
+  /** Replies not written because the caller's reply stream is gone (the caller closed or died). */
+  repliesDropped: number;
+  /** Requests acknowledged without running their handler: their caller had stopped waiting (deadline passed). */
+  requestsExpired: number;
   /** Entries held now: read and not yet settled (waiting for a handler slot, or running). */
   inFlight: number;
   /** Handlers running now (never more than `concurrency`; a timed-out handler counts until it ends). */

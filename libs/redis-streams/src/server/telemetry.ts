@@ -46,6 +46,9 @@ export class Telemetry {
     informationalHandled: 0,
     informationalFailed: 0,
     informationalDropped: 0,
+    repliesSent: 0,
+    repliesDropped: 0,
+    requestsExpired: 0,
   };
   private readonly events = new EventEmitter();
 
@@ -102,6 +105,20 @@ export class Telemetry {
   informational(outcome: 'received' | 'handled' | 'failed' | 'dropped'): void {
     const key = INFORMATIONAL_COUNTERS[outcome];
     this.counters[key]++;
+  }
+
+  /** A reply was written to its caller's reply stream (`sent`), or not because the caller is gone (`dropped`). */
+  reply(outcome: 'sent' | 'dropped'): void {
+    if (outcome === 'sent') {
+      this.counters.repliesSent++;
+    } else {
+      this.counters.repliesDropped++;
+    }
+  }
+
+  /** A request reached its handler after its caller's deadline: acknowledged, not handled. */
+  requestExpired(): void {
+    this.counters.requestsExpired++;
   }
 
   retried(entry: RetriedEntry): void {

@@ -27,6 +27,9 @@ function segment(name: string): string {
   return name.replace(/[%:]/g, (char) => (char === '%' ? '%25' : '%3A'));
 }
 
+/** Starts the name of every client instance's reply stream. */
+const REPLY_PREFIX = 'nrs:reply:';
+
 /** Ends the name of a stream's dead-letter stream. */
 const DEAD_LETTER_SUFFIX = ':dlq';
 
@@ -124,6 +127,24 @@ export class StreamKeys {
    */
   static consumerLease(group: string, consumer: string): string {
     return `nrs:consumer:${segment(group)}:${segment(consumer)}`;
+  }
+
+  /**
+   * The reply stream of one client instance (`nrs:reply:<instance>`): request-reply answers to that instance land
+   * there. Not derived from a stream, so no hash tag; servers answer only to keys under this prefix.
+   */
+  static replyStream(instance: string): string {
+    return `${REPLY_PREFIX}${segment(instance)}`;
+  }
+
+  /** True for a key {@link replyStream} can return: the only keys a server writes a reply to. */
+  static isReplyStream(key: string): boolean {
+    return key.startsWith(REPLY_PREFIX) && key.length > REPLY_PREFIX.length;
+  }
+
+  /** A SCAN MATCH pattern of every reply stream. */
+  static replyStreamMatch(): string {
+    return `${REPLY_PREFIX}*`;
   }
 
   /** The source stream of a derived key built here (`{orders}:dlq` → `orders`), or undefined for other keys. */
