@@ -5,6 +5,7 @@ import {
   InvalidEventError,
   RedisCommandError,
   RedisStreamsError,
+  RedisStreamsRecord,
 } from '@app/redis-streams';
 import { RedisProxy } from '../support/redis-proxy';
 import { uniqueName } from '../support/names';
@@ -122,9 +123,18 @@ describe('ClientRedisStreams', () => {
     }
   });
 
-  it('send() is rejected with a clear error', async () => {
-    const client = new ClientRedisStreams();
-    await expect(lastValueFrom(client.send('x', {}))).rejects.toThrow(/not supported.*use emit\(\)/);
+  it('send() refuses what cannot be a request, writing nothing: a flat route, a bad timeout, a null payload', async () => {
+    const stream = uniqueName('send-refused');
+    const client = new ClientRedisStreams({ routes: [{ stream, patterns: [stream], codec: 'flat' }] });
+    await expect(lastValueFrom(client.send(stream, { a: 1 }))).rejects.toThrow(
+      /needs a durable envelope route/,
+    );
+    await expect(
+      lastValueFrom(client.send('x', new RedisStreamsRecord({}, { timeoutMs: 0 }))),
+    ).rejects.toThrow(/timeoutMs must be an integer/);
+    await expect(lastValueFrom(client.send('x', null))).rejects.toThrow();
+    expect(client.getRequestStats()).toMatchObject({ sent: 0, waiting: 0 });
+    expect(await redis.exists(stream, 'x')).toBe(0);
     await client.close();
   });
 
