@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.prof/**', 'eslint.config.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.prof/**', 'eslint.config.mjs', 'test/nest12/app/**'] },
   eslint.configs.recommended,
   {
     files: ['**/*.ts'],

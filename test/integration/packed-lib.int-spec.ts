@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { Redis } from 'ioredis';
 import { uniqueName } from '../support/names';
+import { IS_WINDOWS, childEnv, runCommand as run } from '../support/run-command';
 import { waitFor } from '../support/wait';
 
 /**
@@ -15,7 +15,6 @@ import { waitFor } from '../support/wait';
 const ROOT = join(__dirname, '..', '..');
 const LIB_OUT = join(ROOT, 'dist', 'libs', 'redis-streams');
 const GROUP = 'outside-app';
-const IS_WINDOWS = process.platform === 'win32';
 
 /** The version of `name` the repo has installed (so the outside install is served from npm's cache). */
 function repoVersion(name: string): string {
@@ -23,87 +22,6 @@ function repoVersion(name: string): string {
     version: string;
   };
   return manifest.version;
-}
-
-/** The environment of child processes, without what would let them see the repo (NODE_PATH, npm's own vars). */
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    const leaks =
-      ['NODE_PATH', 'NODE_OPTIONS', 'INIT_CWD'].includes(key) ||
-      /^npm_(package|lifecycle)_/i.test(key) ||
-      /^npm_config_(local_)?prefix$/i.test(key);
-    if (!leaks) {
-      env[key] = value;
-    }
-  }
-  return { ...env, ...extra };
-}
-
-interface Ran {
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function tail(text: string, lines = 40): string {
-  return text.trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-/** Runs a command; rejects with its output when it fails or outlives `timeoutMs` (then its process group is killed). */
-function run(
-  command: string,
-  args: string[],
-  cwd: string,
-  timeoutMs: number,
-  env: NodeJS.ProcessEnv = childEnv(),
-): Promise<Ran> {
-  const started = Date.now();
-  const line = [command, ...args].join(' ');
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      shell: IS_WINDOWS,
-      detached: !IS_WINDOWS,
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        if (!IS_WINDOWS && child.pid) {
-          process.kill(-child.pid, 'SIGKILL');
-        } else {
-          child.kill('SIGKILL');
-        }
-      } catch {
-        // already gone
-      }
-    }, timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`${line}: ${error.message}`));
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const ms = Date.now() - started;
-      if (code === 0 && !timedOut) {
-        resolve({ stdout, stderr, ms });
-        return;
-      }
-      const how = timedOut ? `did not finish in ${timeoutMs} ms` : `failed (code ${code}, signal ${signal})`;
-      reject(
-        new Error(
-          `${line} (in ${cwd}) ${how}\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`,
-        ),
-      );
-    });
-  });
 }
 
 /** The outside app's only source file. It may import the library by its package name only. */
