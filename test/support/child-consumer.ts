@@ -20,6 +20,8 @@ export interface ChildConsumerEnv {
   FAIL?: 'error' | 'unrecoverable';
   RETRY_DELAY_MS?: string;
   STATS_KEY?: string;
+  /** '1': the fixture answers requests (`@MessagePattern`) instead of handling events. */
+  REQUESTS?: '1';
 }
 
 /** Runs a TypeScript file of this repo (path from the root) in a Node child process, transpiled on the fly. */
