@@ -22,6 +22,8 @@ export interface ChildConsumerEnv {
   STATS_KEY?: string;
   /** '1': the fixture answers requests (`@MessagePattern`) instead of handling events. */
   REQUESTS?: '1';
+  /** The route of PATTERN orders by this payload path (see the fixture). */
+  ORDERING_KEY?: string;
 }
 
 /** Runs a TypeScript file of this repo (path from the root) in a Node child process, transpiled on the fly. */

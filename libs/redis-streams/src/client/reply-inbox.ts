@@ -95,7 +95,11 @@ export class ReplyInbox {
   private async create(): Promise<void> {
     const { stream, ttlMs } = this.deps;
     const commands = await this.deps.commands();
-    const results = await commands.multi().xadd(stream, '*', ...REPLY_STREAM_OPENING).pexpire(stream, ttlMs).exec();
+    const results = await commands
+      .multi()
+      .xadd(stream, '*', ...REPLY_STREAM_OPENING)
+      .pexpire(stream, ttlMs)
+      .exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) {
       throw failed?.[0] ?? new Error('reply stream not created (transaction aborted)');

@@ -1,5 +1,6 @@
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { isNameOrPrefix, isWildcard } from '../wire/name-pattern';
+import { resolveOrderingKey } from './ordering-key';
 import { ExtraFieldSpec, ResolvedExtraField, WriteCodec, resolveWriteOptions } from './write-options';
 
 /**
@@ -50,6 +51,13 @@ export interface StreamRoute {
    * Default none.
    */
   extraFields?: ExtraFieldSpec[];
+  /**
+   * A payload path (`customerId`, `order.customer.id`): events with the same value there are handled one at a time,
+   * in stream order, and a failing one parks its key — its later events wait behind its retry — while other keys keep
+   * flowing. One consumer of the group reads the stream at a time (the others stand by and take over when it dies or
+   * stops); within it, different keys run concurrently. An event without a scalar at the path is handled unordered.
+   */
+  orderingKey?: string;
 }
 
 /** Pattern → stream routing, the same object for producers and consumers. */
@@ -76,6 +84,8 @@ export interface ResolvedRoute {
   writeCodec: WriteCodec;
   /** Extra fields of an `envelope` route (none for `flat`). */
   extraFields: readonly ResolvedExtraField[];
+  /** The `orderingKey` path, split into its segments, when the route has one. */
+  orderingKey?: readonly string[];
 }
 
 /** Validates routes and fills defaults. */
@@ -157,6 +167,12 @@ function resolveEach(routes: StreamRoute[] | undefined): ResolvedRoute[] {
       ...resolveWriteOptions(route, `routes[${index}]`, codec),
       ...(deadLetterStream === undefined ? {} : { deadLetterStream }),
       ...(route.durable === false ? { durable: false as const } : {}),
+      ...orderingOf(route.orderingKey, `routes[${index}]`, route.durable !== false),
     };
   });
+}
+
+function orderingOf(value: unknown, at: string, durable: boolean): { orderingKey?: readonly string[] } {
+  const orderingKey = resolveOrderingKey(value, at, durable);
+  return orderingKey === undefined ? {} : { orderingKey };
 }

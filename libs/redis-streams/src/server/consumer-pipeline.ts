@@ -16,6 +16,10 @@ import { Mutex } from './mutex';
 import { Outcomes } from './outcomes';
 import { Periodic } from './periodic';
 import { Reclaimer } from './reclaimer';
+import { OrderedStreamOwner } from './ordered-stream-owner';
+import { knownRetries } from './known-retries';
+import { connectRedis } from '../redis/connect-error';
+import { closeRedisConnection } from '../redis/connection-factory';
 import { Replier } from './replier';
 import { RetryPromoter } from './retry-promoter';
 import { StreamReader } from './stream-reader';
@@ -34,6 +38,8 @@ export interface ConsumerPipelineDeps {
   lease: ConsumerLease;
   runHandler: HandlerRunner;
   onHealth(connected: boolean): void;
+  /** A new (not yet connected) blocking connection: each ordered stream's reader gets its own. */
+  openBlocking(): Redis;
 }
 
 /**
@@ -44,7 +50,10 @@ export interface ConsumerPipelineDeps {
 export class ConsumerPipeline {
   private readonly acks: AckBatcher;
   private readonly dispatcher: EntryDispatcher;
-  private readonly reader: StreamReader;
+  /** Reads every stream without an `orderingKey` (undefined when there is none). */
+  private readonly reader: StreamReader | undefined;
+  /** One per stream with an `orderingKey`: reads it while this consumer holds its ordering lease. */
+  private readonly owners: OrderedStreamOwner[];
   private readonly promoter: RetryPromoter;
   private readonly reclaimer: Reclaimer;
   private readonly leaseKeeper: LeaseKeeper;
@@ -91,6 +100,11 @@ export class ConsumerPipeline {
       telemetry,
       logger,
       runHandler: deps.runHandler,
+      parkSlackMs: Math.max(60_000, 3 * options.minIdleMs),
+      fetchEntry: async (readKey, id) => {
+        const [row] = await commands.xrangeBuffer(readKey, id, id);
+        return row ? { id, fields: row[1] } : undefined;
+      },
       replier: new Replier({
         connection: commands,
         limits: options,
@@ -101,32 +115,96 @@ export class ConsumerPipeline {
     });
     this.dispatcher = dispatcher;
     const readKeys = table.readKeys();
+    const ordered = table.streams().filter((stream) => table.route(stream).orderingKey !== undefined);
+    const orderedKeys = new Set(
+      ordered.flatMap((stream) => [stream, StreamKeys.retryLane(stream, options.group)]),
+    );
+    const sharedKeys = readKeys.filter((key) => !orderedKeys.has(key));
     const isSettling = (key: string, id: string): boolean => inFlight.has(key, id) || acks.has(key, id);
-    this.reader = new StreamReader({
-      blocking: deps.blocking,
-      commands,
-      scripts,
-      pelLock,
-      mayTake: mayWrite,
-      streams: readKeys,
-      group: options.group,
-      consumer: options.consumer,
-      batchSize: options.batchSize,
-      blockMs: options.blockMs,
-      maxReconnectDelayMs: options.maxReconnectDelayMs,
-      inFlight,
-      logger,
-      isSettling,
-      onEntries: (key, entries) => dispatcher.dispatch(key, entries),
-      onDeleted: (key, ids) => {
-        telemetry.deletedWhilePending(ids.length);
-        logger.warn(
-          `${key}: ${ids.length} pending entr${ids.length === 1 ? 'y was' : 'ies were'} deleted from the stream`,
-        );
-      },
-      beforePelRead: () => acks.flush(),
-      healGroups: () => ensureGroups(commands, readKeys, options.group, '0'),
-      onHealth: (connected) => deps.onHealth(connected),
+    const readerOn = (blocking: Redis, streams: readonly string[]): StreamReader =>
+      new StreamReader({
+        blocking,
+        commands,
+        scripts,
+        pelLock,
+        mayTake: mayWrite,
+        streams,
+        group: options.group,
+        consumer: options.consumer,
+        batchSize: options.batchSize,
+        blockMs: options.blockMs,
+        maxReconnectDelayMs: options.maxReconnectDelayMs,
+        inFlight,
+        logger,
+        isSettling,
+        onEntries: (key, entries) => dispatcher.dispatch(key, entries),
+        onDeleted: (key, ids) => {
+          telemetry.deletedWhilePending(ids.length);
+          logger.warn(
+            `${key}: ${ids.length} pending entr${ids.length === 1 ? 'y was' : 'ies were'} deleted from the stream`,
+          );
+        },
+        beforePelRead: () => acks.flush(),
+        healGroups: () => ensureGroups(commands, readKeys, options.group, '0'),
+        onHealth: (connected) => deps.onHealth(connected),
+      });
+    this.reader = sharedKeys.length > 0 ? readerOn(deps.blocking, sharedKeys) : undefined;
+    const reclaimerOf = (keys: readonly string[], intervalMs: number): Reclaimer =>
+      new Reclaimer({
+        scripts,
+        pelLock,
+        mayTake: mayWrite,
+        readKeys: keys,
+        group: options.group,
+        consumer: options.consumer,
+        minIdleMs: options.minIdleMs,
+        intervalMs,
+        batchSize: options.batchSize,
+        inFlight,
+        logger,
+        isSettling,
+        onEntries: (key, entries) => dispatcher.dispatch(key, entries),
+        onReclaimed: (taken, deleted) => {
+          telemetry.reclaimed(taken);
+          telemetry.deletedWhilePending(deleted);
+        },
+      });
+    this.owners = ordered.map((stream) => {
+      const keys = [stream, StreamKeys.retryLane(stream, options.group)];
+      const takeover = reclaimerOf(keys, options.reclaimIntervalMs);
+      return new OrderedStreamOwner({
+        stream,
+        readKeys: keys,
+        leaseKey: StreamKeys.orderingLease(stream, options.group),
+        group: options.group,
+        consumer: options.consumer,
+        leaseMs: options.consumerLeaseMs,
+        minIdleMs: options.minIdleMs,
+        commands,
+        scripts,
+        logger,
+        hold: () => dispatcher.hold(stream),
+        release: async () => {
+          // Throws (and keeps holding) when the retries cannot be read: nothing runs before its key is parked.
+          const retries = await knownRetries(commands, stream, options.group, table.route(stream), options);
+          for (const retry of retries) {
+            dispatcher.park(stream, retry.key, retry.originalId, retry.dueMs);
+          }
+          await dispatcher.releaseHeld(stream);
+        },
+        reclaim: () => takeover.run(),
+        startReading: async () => {
+          const blocking = deps.openBlocking();
+          await connectRedis(blocking);
+          const reader = readerOn(blocking, keys);
+          void reader.start();
+          return async () => {
+            await reader.stop();
+            await closeRedisConnection(blocking);
+          };
+        },
+        letGo: () => dispatcher.letGo(stream),
+      });
     });
     this.promoter = new RetryPromoter(
       scripts,
@@ -137,25 +215,7 @@ export class ConsumerPipeline {
       logger,
       deadLetterStreamOf,
     );
-    this.reclaimer = new Reclaimer({
-      scripts,
-      pelLock,
-      mayTake: mayWrite,
-      readKeys,
-      group: options.group,
-      consumer: options.consumer,
-      minIdleMs: options.minIdleMs,
-      intervalMs: options.reclaimIntervalMs,
-      batchSize: options.batchSize,
-      inFlight,
-      logger,
-      isSettling,
-      onEntries: (key, entries) => dispatcher.dispatch(key, entries),
-      onReclaimed: (taken, deleted) => {
-        telemetry.reclaimed(taken);
-        telemetry.deletedWhilePending(deleted);
-      },
-    });
+    this.reclaimer = reclaimerOf(sharedKeys, options.reclaimIntervalMs);
     this.leaseKeeper = new LeaseKeeper(
       scripts,
       inFlight,
@@ -197,11 +257,12 @@ export class ConsumerPipeline {
 
   /** True while a read waits on the blocking connection. */
   get reading(): boolean {
-    return this.reader.reading;
+    return this.reader?.reading === true;
   }
 
   start(): void {
-    void this.reader.start();
+    void this.reader?.start();
+    this.owners.forEach((owner) => owner.start());
     this.promoter.start();
     this.reclaimer.start();
     this.leaseKeeper.start();
@@ -214,7 +275,13 @@ export class ConsumerPipeline {
    */
   async stop(timeoutMs: number): Promise<void> {
     const { deps } = this;
-    await Promise.all([this.reader.stop(), this.promoter.stop(), this.reclaimer.stop(), this.sweeper.stop()]);
+    await Promise.all([
+      this.reader?.stop(),
+      this.promoter.stop(),
+      this.reclaimer.stop(),
+      this.sweeper.stop(),
+      ...this.owners.map((owner) => owner.stop()),
+    ]);
     this.dispatcher.stop();
     if (!(await deps.inFlight.waitForIdle(timeoutMs))) {
       deps.logger.warn(
@@ -236,6 +303,8 @@ export class ConsumerPipeline {
         ),
       );
     }
+    // After the hand-over: a standby taking an ordered stream over finds what was left claimable at once.
+    await Promise.all(this.owners.map((owner) => owner.releaseLease()));
   }
 
   /**
@@ -248,7 +317,8 @@ export class ConsumerPipeline {
     this.abortAll(reason);
     this.acks.stop();
     await Promise.all([
-      this.reader.stop(),
+      this.reader?.stop(),
+      ...this.owners.map((owner) => owner.stop()),
       this.promoter.stop(),
       this.reclaimer.stop(),
       this.sweeper.stop(),

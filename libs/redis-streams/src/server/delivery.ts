@@ -23,7 +23,19 @@ export interface Delivery {
   redrivenFrom?: string;
   /** Its slot in this process (lease renewal, abort signal). */
   held: HeldEntry;
+  /** Set when it was scheduled for a retry: the delay (ms). An ordered key parks behind it. */
+  retryDelayMs?: number;
+  /** Its ordering key (stream and payload key), once the dispatcher sequenced it on an ordered route. */
+  orderingKey?: string;
+  /** True when it was queued behind an earlier entry of its ordering key: let go, to be fetched again in its turn. */
+  queuedBehindKey?: boolean;
 }
+
+/**
+ * A delivery waiting behind an earlier entry of its ordering key, without its fields and slot: it stays in this
+ * consumer's PEL and is fetched again (XRANGE) when its turn comes, so a parked key cannot fill the slots.
+ */
+export type QueuedDelivery = Omit<Delivery, 'fields' | 'held'>;
 
 /** Splits a lane entry into the original fields and the bookkeeping, and counts its deliveries. */
 export function toDelivery(

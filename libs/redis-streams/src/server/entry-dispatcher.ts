@@ -14,7 +14,7 @@ import { traceLogSuffix, traceparentOfFields } from '../tracing/trace-headers';
 import { BoundHandler, HandlerTable } from './handler-table';
 import { InFlight } from './in-flight';
 import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
-import { Delivery, toDelivery } from './delivery';
+import { Delivery, QueuedDelivery, toDelivery } from './delivery';
 import { Outcomes } from './outcomes';
 import { withDeadline } from './handler-deadline';
 import { Settlement } from './settlement';
@@ -22,6 +22,28 @@ import { Telemetry } from './telemetry';
 import { ValueSink } from './handler-invocation';
 import { Answer, Replier, answersFailureNow } from './replier';
 import { readRequestAddress } from '../wire/request-headers';
+import { orderingKeyOf } from '../options/ordering-key';
+import { KeySequencer } from './key-sequencer';
+import { compareEntryIds } from '../wire/entry-ids';
+import { readLaneEntry } from '../wire/lane-fields';
+
+/** A delivery without its fields and slot, to wait in the PEL. */
+function slim(delivery: Delivery): QueuedDelivery {
+  const { fields, held, ...queued } = delivery;
+  void fields;
+  void held;
+  return queued;
+}
+
+/** The entry's own fields of a lane entry (bookkeeping removed; the queued delivery kept the counts). */
+function readLaneFields(fields: Buffer[]): Buffer[] {
+  return readLaneEntry(fields).fields;
+}
+
+/** One ordering key of one stream, as the sequencer knows it. */
+function sequencedKey(stream: string, key: string): string {
+  return `${stream}\n${key}`;
+}
 
 /**
  * Runs a handler to its end (inside Nest's processing hooks when any are set) and settles only when it has finished:
@@ -49,6 +71,13 @@ export interface EntryDispatcherDeps {
   runHandler: HandlerRunner;
   /** Answers requests (`@MessagePattern` handlers) on their callers' reply streams. */
   replier: Replier;
+  /**
+   * How long past its retry's due time an ordered key waits for its parked entry before it lets its later entries go
+   * on without it (ms).
+   */
+  parkSlackMs: number;
+  /** Reads one entry again (an ordered entry whose turn came); undefined when it is gone from the stream. */
+  fetchEntry(readKey: string, id: string): Promise<RawEntry | undefined>;
 }
 
 /**
@@ -62,6 +91,13 @@ export interface EntryDispatcherDeps {
  */
 export class EntryDispatcher {
   private readonly waiting: Delivery[] = [];
+  private readonly sequencer = new KeySequencer<QueuedDelivery>();
+  /**
+   * Streams being taken over: what is dispatched for them waits here by id, without fields or slot (see
+   * {@link hold}).
+   */
+  private readonly holding = new Map<string, Map<string, QueuedDelivery>>();
+  private overdueTimer: NodeJS.Timeout | undefined;
   private running = 0;
   private stopped = false;
 
@@ -92,8 +128,20 @@ export class EntryDispatcher {
       if (!held) {
         continue;
       }
+      const delivery = toDelivery(readKey, stream, lane, entry, entry.deliveries ?? 1, held);
+      const holding = this.holding.get(stream);
+      if (holding) {
+        // Kept without its slot: a takeover may claim far more than `concurrency` entries before any may run.
+        // A long takeover can claim one of its own held entries again: the first claim's delivery count stands.
+        inFlight.delete(readKey, entry.id);
+        const at = `${readKey}\n${entry.id}`;
+        if (!holding.has(at)) {
+          holding.set(at, slim(delivery));
+        }
+        continue;
+      }
       telemetry.received(1);
-      this.waiting.push(toDelivery(readKey, stream, lane, entry, entry.deliveries ?? 1, held));
+      this.waiting.push(delivery);
     }
     this.pump();
   }
@@ -104,9 +152,70 @@ export class EntryDispatcher {
    */
   stop(): void {
     this.stopped = true;
+    clearInterval(this.overdueTimer);
+    this.holding.clear();
+    this.sequencer.drain(); // queued and held entries hold no slot: they stay in the PEL, handed over with the rest
     for (const delivery of this.waiting.splice(0)) {
       this.deps.inFlight.delete(delivery.readKey, delivery.id);
     }
+  }
+
+  /**
+   * Keeps what is dispatched for `stream` (not run, no slot held: the entries stay in this consumer's PEL) until
+   * {@link releaseHeld}: an ordered stream's takeover.
+   */
+  hold(stream: string): void {
+    if (!this.holding.has(stream)) {
+      this.holding.set(stream, new Map());
+    }
+  }
+
+  /** Lets what was held for `stream` run, oldest source entry first (keys already parked by {@link park}). */
+  async releaseHeld(stream: string): Promise<void> {
+    const held = [...(this.holding.get(stream)?.values() ?? [])];
+    this.holding.delete(stream);
+    held.sort((a, b) => compareEntryIds(a.originalId, b.originalId));
+    this.deps.telemetry.received(held.length);
+    const revived = await Promise.all(held.map((entry) => this.revive(entry)));
+    for (const delivery of revived) {
+      if (delivery) {
+        this.waiting.push(delivery);
+      }
+    }
+    this.pump();
+  }
+
+  /**
+   * Lets go of everything of `stream` this process holds without running it — held, waiting for a slot, or queued
+   * behind its key — and forgets the stream's keys: another consumer reads the stream now and takes them over.
+   */
+  letGo(stream: string): void {
+    const prefix = sequencedKey(stream, '');
+    this.holding.delete(stream); // held ones hold no slot
+    const waiting = this.waiting.filter((delivery) => delivery.stream === stream);
+    this.waiting.splice(
+      0,
+      this.waiting.length,
+      ...this.waiting.filter((delivery) => delivery.stream !== stream),
+    );
+    this.sequencer.drain((key) => key.startsWith(prefix)); // queued ones hold no slot
+    for (const delivery of waiting) {
+      this.deps.inFlight.delete(delivery.readKey, delivery.id);
+    }
+  }
+
+  /** Entries held behind another entry of their ordering key. */
+  get waitingBehindKeys(): number {
+    return this.sequencer.waiting;
+  }
+
+  /**
+   * Makes ordering key `key` of `stream` wait for `originalId`, a retry scheduled before this process took the
+   * stream over, until `untilMs` (plus the slack).
+   */
+  park(stream: string, key: string, originalId: string, untilMs: number): void {
+    this.sequencer.park(sequencedKey(stream, key), originalId, untilMs + this.deps.parkSlackMs);
+    this.watchOverdue();
   }
 
   private pump(): void {
@@ -126,8 +235,89 @@ export class EntryDispatcher {
     } finally {
       this.running--;
       this.deps.inFlight.delete(delivery.readKey, delivery.id);
+      if (delivery.orderingKey !== undefined && !delivery.queuedBehindKey) {
+        this.keyEnded(delivery, delivery.orderingKey);
+      }
       this.pump();
     }
+  }
+
+  /** An ordered entry ended: its key runs its next entry, or parks behind the entry's retry. */
+  private keyEnded(delivery: Delivery, key: string): void {
+    const retried = delivery.retryDelayMs !== undefined;
+    const until = Date.now() + (delivery.retryDelayMs ?? 0) + this.deps.parkSlackMs;
+    const next = this.sequencer.finish(key, delivery.originalId, retried ? 'parked' : 'done', until);
+    if (retried) {
+      this.watchOverdue();
+    }
+    this.resume(next);
+  }
+
+  /** Puts the entry whose turn came (it waited in this consumer's PEL) at the head of the line. */
+  private resume(next: QueuedDelivery | undefined): void {
+    if (!next || this.stopped) {
+      return;
+    }
+    void this.revive(next).then((delivery) => {
+      if (delivery) {
+        this.waiting.unshift(delivery);
+        this.pump();
+      }
+    });
+  }
+
+  /**
+   * Takes a slot for an entry that waited without one and reads its fields again; undefined when it cannot run now
+   * (stopped, held here already by a PEL re-read, or unreadable: it stays in the PEL for a re-read or the next reader).
+   */
+  private async revive(queued: QueuedDelivery): Promise<Delivery | undefined> {
+    const held = this.stopped ? undefined : this.deps.inFlight.add(queued.readKey, queued.id);
+    if (!held) {
+      return undefined;
+    }
+    let entry: RawEntry | undefined;
+    try {
+      entry = await this.deps.fetchEntry(queued.readKey, queued.id);
+    } catch (error) {
+      this.deps.inFlight.delete(queued.readKey, queued.id);
+      this.deps.logger.warn(
+        `${queued.stream} ${queued.originalId}: not fetched for its turn: ${describeError(error)}`,
+      );
+      return undefined;
+    }
+    if (this.stopped) {
+      this.deps.inFlight.delete(queued.readKey, queued.id);
+      return undefined;
+    }
+    const fields = entry?.fields ?? null; // gone from the stream: handled as deleted while pending
+    return {
+      ...queued,
+      fields: queued.lane && fields ? readLaneFields(fields) : fields,
+      held,
+      queuedBehindKey: false,
+    };
+  }
+
+  /** While keys are parked, checks every second for parked entries that did not come back in time. */
+  private watchOverdue(): void {
+    if (this.overdueTimer || this.stopped) {
+      return;
+    }
+    this.overdueTimer = setInterval(() => {
+      for (const { key, parked, next } of this.sequencer.releaseOverdue(Date.now())) {
+        this.deps.logger.warn(
+          `ordering key ${key.replace('\n', ' ')}: its parked entry ${parked} did not come back from the retry ` +
+            'lane in time; its later entries go on without it',
+        );
+        this.resume(next);
+      }
+      if (this.sequencer.parkedKeys === 0) {
+        clearInterval(this.overdueTimer);
+        this.overdueTimer = undefined;
+      }
+      this.pump();
+    }, 1000);
+    this.overdueTimer.unref();
   }
 
   private async handle(delivery: Delivery): Promise<void> {
@@ -142,6 +332,9 @@ export class EntryDispatcher {
           ? error
           : new BadEntryError(DEAD_LETTER_REASONS.invalidJson, describeError(error));
       return this.reject(delivery, bad);
+    }
+    if (route.orderingKey && delivery.orderingKey === undefined && !this.admitted(delivery, decoded, route)) {
+      return; // waits behind an earlier entry of its key; started again when that one ends
     }
     const bound = deps.table.resolve(delivery.stream, decoded.pattern);
     if (!bound) {
@@ -250,6 +443,20 @@ export class EntryDispatcher {
       );
     });
     return { result: tracing.endWith(result), settled };
+  }
+
+  /** Sequences an entry of an ordered route: false when it must wait behind an earlier entry of its key. */
+  private admitted(delivery: Delivery, decoded: DecodedEntry, route: ResolvedRoute): boolean {
+    const key = orderingKeyOf(decoded.data, route.orderingKey as readonly string[]);
+    if (key === undefined) {
+      return true; // no key in the payload: handled unordered
+    }
+    delivery.orderingKey = sequencedKey(delivery.stream, key);
+    if (this.sequencer.admit(delivery.orderingKey, slim(delivery))) {
+      return true;
+    }
+    delivery.queuedBehindKey = true; // let go when this returns; fetched again in its turn
+    return false;
   }
 
   private async failed(

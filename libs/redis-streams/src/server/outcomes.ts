@@ -111,6 +111,7 @@ export class Outcomes {
         delivery.lane,
       );
       if (scheduled) {
+        delivery.retryDelayMs = delayMs;
         deps.telemetry.retried({
           stream: delivery.stream,
           id: delivery.originalId,

@@ -88,7 +88,7 @@ export class Answer {
     const results = await Promise.allSettled(writes);
     const failed = results.find((result) => result.status === 'rejected');
     if (failed) {
-      throw (failed).reason;
+      throw failed.reason;
     }
   }
 

@@ -263,6 +263,8 @@ export class ServerRedisStreams
       logger: this.logger,
       lease,
       runHandler: this.runHandler,
+      openBlocking: () =>
+        this.connect('ordered', { maxRetriesPerRequest: null, enableAutoPipelining: false }),
       onHealth: (connected) => {
         if (connected) {
           this.watchdog?.replied();

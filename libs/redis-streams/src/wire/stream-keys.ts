@@ -122,6 +122,14 @@ export class StreamKeys {
   }
 
   /**
+   * The lease naming the one consumer of `group` that reads `stream` when its route has an `orderingKey` (the others
+   * stand by): `<base>:order:<group>`, the group escaped as in {@link retryLane}.
+   */
+  static orderingLease(stream: string, group: string): string {
+    return `${StreamKeys.base(stream)}:order:${segment(group)}`;
+  }
+
+  /**
    * The lease that makes a consumer name of `group` belong to one live process: `nrs:consumer:<group>:<consumer>`,
    * both names escaped like the group in {@link retryLane}. Not tied to a stream, so it carries no hash tag.
    */
@@ -155,7 +163,7 @@ export class StreamKeys {
     }
     // The stream ends at the first derived-key suffix after its tag; a retry lane's group may be unescaped
     // (keys written before group names were escaped), so anything after `:retry:` counts.
-    const match = /^(.*?)(:dlq(:log)?|:retry:.+)$/s.exec(key.slice(tag.close + 1));
+    const match = /^(.*?)(:dlq(:log)?|:retry:.+|:order:.+)$/s.exec(key.slice(tag.close + 1));
     if (!match) {
       return undefined;
     }
