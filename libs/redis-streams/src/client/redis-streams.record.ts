@@ -10,6 +10,12 @@ export interface RedisStreamsRecordOptions {
    * route (it has no field for them).
    */
   fields?: Record<string, unknown>;
+  /**
+   * Time-to-live of this event (ms), over the route's `ttlMs`: written as the `expires_at` header (`timestamp` +
+   * `ttlMs`); a consumer that gets it later does not handle it (route option `onExpired`). An integer from 1 to 365
+   * days; refused on a `flat` or informational route.
+   */
+  ttlMs?: number;
 }
 
 /**
