@@ -11,6 +11,9 @@ import { DecodeLimits, DecodedEntry, decodeEntry } from '../wire/entry-decoder';
 import { DeliveryTrace } from '../tracing/delivery-trace';
 import { traceLogSuffix, traceparentOfFields } from '../tracing/trace-headers';
 import { BoundHandler, HandlerTable } from './handler-table';
+import { CircuitBreakers } from './circuit-breakers';
+import { settleExpired } from './expired-entries';
+import { expiryOf } from '../wire/expiry';
 import { InFlight } from './in-flight';
 import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
 import { Delivery, toDelivery } from './delivery';
@@ -39,6 +42,8 @@ export interface EntryDispatcherDeps {
   inFlight: InFlight;
   telemetry: Telemetry;
   logger: LoggerService;
+  /** The handlers' circuit breakers (delivery policy `circuitBreaker`). */
+  circuits: CircuitBreakers;
   /** True while the entry waits for its XACK: it is done here and must not be started again. */
   isAcking(readKey: string, id: string): boolean;
   runHandler: HandlerRunner;
@@ -141,6 +146,10 @@ export class EntryDispatcher {
       return this.unhandled(delivery, decoded.pattern, route);
     }
     const settlement = new Settlement(delivery, deps.outcomes, decoded.pattern, bound.policy);
+    const expiresAt = expiryOf(decoded.headers);
+    if (expiresAt !== undefined && expiresAt <= Date.now()) {
+      return settleExpired(delivery, decoded.pattern, expiresAt, route, settlement, deps.telemetry);
+    }
     const { maxDeliveries } = bound.policy;
     if (delivery.deliveryCount > maxDeliveries) {
       // Crash redeliveries count: an entry that keeps killing its consumer stops here.
@@ -149,6 +158,11 @@ export class EntryDispatcher {
         errorClass: 'MaxDeliveriesExceeded',
         message: `delivered ${delivery.deliveryCount} times; maxDeliveries is ${maxDeliveries}`,
       });
+    }
+    // Held back by an open circuit: back in the retry schedule, no delivery counted (the handler is not called).
+    const circuit = bound.policy.circuitBreaker ? deps.circuits.admit(bound) : undefined;
+    if (circuit?.admitted === false) {
+      return settlement.defer(circuit.delayMs, circuit.circuit);
     }
     const context = new RedisStreamsContext([
       delivery.stream,
@@ -163,6 +177,7 @@ export class EntryDispatcher {
       decoded.timestamp,
       settlement,
       delivery.held,
+      circuit && { circuitState: circuit.state },
     ]);
     const startedAt = performance.now();
     const { result, settled } = this.run(bound, decoded, delivery, context);
@@ -172,12 +187,14 @@ export class EntryDispatcher {
       // Prefer the original exception when RedisStreamsExceptionFilter recorded it. Handlers may fail with anything
       // (Nest passes RpcException payloads on as plain objects): classification takes unknown.
       const failure: unknown = takeFailure(context)?.error ?? error;
+      circuit?.failed(failure);
       await this.failed(settlement, delivery, decoded.pattern, failure, performance.now() - startedAt);
       if (settled) {
         await settled; // timed out: the delivery is settled, but the handler keeps its slot until it ends
       }
       return;
     }
+    circuit?.succeeded();
     if (bound.policy.autoAck) {
       settlement.succeed();
     } // autoAck off and left unsettled: it stays pending and is redelivered after minIdleMs.

@@ -45,6 +45,8 @@ export class HandlerTable {
 
   /** Request-response handlers or non-string patterns: not served here. */
   readonly ignored: string[] = [];
+  /** Handlers of streams whose policy has a circuit breaker, with their stream and declared pattern. */
+  readonly withCircuitBreaker: Array<{ stream: string; pattern: string; bound: BoundHandler }> = [];
 
   constructor(
     handlers: Map<string, MessageHandler>,
@@ -83,6 +85,9 @@ export class HandlerTable {
         handler,
         policy: resolveDeliveryPolicy(defaults, extras?.[POLICY_EXTRAS_KEY], `@EventPattern('${pattern}')`),
       };
+      if (bound.policy.circuitBreaker && !channel) {
+        this.withCircuitBreaker.push({ stream: route.stream, pattern, bound });
+      }
       if (isWildcard(pattern)) {
         entry.wildcards.push({ prefix: wildcardPrefix(pattern), bound });
         entry.wildcards.sort((a, b) => b.prefix.length - a.prefix.length);
