@@ -5,7 +5,12 @@
  */
 export { ServerRedisStreams } from './server/server-redis-streams';
 export type {
+  CircuitClosedEvent,
+  CircuitOpenedEvent,
+  CircuitStatus,
   DeadLetteredEntry,
+  DeferredEntry,
+  ExpiredEntry,
   HandlerFailure,
   RedisStreamsServerEvents,
   RedisStreamsServerStats,
@@ -33,6 +38,9 @@ export type {
 export { DEFAULT_SERVER_OPTIONS } from './options/server-options';
 export { DEFAULT_DELIVERY_POLICY, deliveryPolicy } from './options/delivery-policy';
 export type { BackoffOptions, DeliveryPolicy, DeliveryPolicyOptions } from './options/delivery-policy';
+export type { CircuitBreakerOptions, CircuitBreakerSettings } from './options/circuit-breaker-options';
+export type { CircuitOpenCause, CircuitState } from './server/circuit-breaker';
+export type { OnExpired } from './options/expiry-options';
 export { StreamKeys } from './wire/stream-keys';
 export type { RedisStreamsServerOptions, ResolvedServerOptions } from './options/server-options';
 export { DEFAULT_CLIENT_OPTIONS } from './options/client-options';

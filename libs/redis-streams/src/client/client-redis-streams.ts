@@ -15,6 +15,7 @@ import {
 import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
 import { encodeEntry } from '../wire/entry-encoder';
+import { eventTtl } from '../options/expiry-options';
 import { withTraceHeaders } from '../tracing/trace-headers';
 import { encodeInformationalMessage } from '../wire/informational-message';
 import { RedisStreamsRecord } from './redis-streams.record';
@@ -180,6 +181,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
         headers:
           route.writeCodec === 'flat' ? undefined : withTraceHeaders(this.defaultHeaders, options?.headers),
         fields: options?.fields,
+        ttlMs: eventTtl(options?.ttlMs, route.ttlMs),
         explicit: options !== undefined && (options.eventId !== undefined || options.headers !== undefined),
       },
       this.options,

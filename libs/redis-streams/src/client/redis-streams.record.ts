@@ -12,6 +12,12 @@ export interface RedisStreamsRecordOptions {
   fields?: Record<string, unknown>;
   /** `send()` only: how long this call waits for its answer (ms), instead of the client's `requestTimeoutMs`. */
   timeoutMs?: number;
+  /**
+   * Time-to-live of this event (ms), over the route's `ttlMs`: written as the `expires_at` header (`timestamp` +
+   * `ttlMs`); a consumer that gets it later does not handle it (route option `onExpired`). An integer from 1 to 365
+   * days; refused on a `flat` or informational route.
+   */
+  ttlMs?: number;
 }
 
 /**

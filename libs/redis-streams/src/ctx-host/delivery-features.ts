@@ -3,5 +3,7 @@
  * present only when the feature applies to this delivery (slot 12 of the context). One object, so features can be
  * added without moving the context's slots.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- members are added per feature, all optional
-export interface DeliveryFeatures {}
+export interface DeliveryFeatures {
+  /** The handler's circuit when it has a circuit breaker: `half-open` when this delivery is a probe. */
+  circuitState?: 'closed' | 'half-open';
+}

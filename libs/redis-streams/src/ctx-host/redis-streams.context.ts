@@ -131,6 +131,15 @@ export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs>
     return this.control().deadLetter(reason);
   }
 
+  /**
+   * The handler's circuit (delivery policy `circuitBreaker`) as this delivery runs: `closed`, or `half-open` when it is
+   * a probe (its outcome closes or reopens the circuit). Undefined when the handler has no circuit breaker. A handler
+   * is never called while its circuit is open.
+   */
+  getCircuitState(): 'closed' | 'half-open' | undefined {
+    return this.features().circuitState;
+  }
+
   /** The facilities of this delivery's features (see {@link DeliveryFeatures}); empty when none applies. */
   protected features(): Readonly<DeliveryFeatures> {
     return this.args[12] ?? NO_FEATURES;

@@ -49,13 +49,20 @@ export class RedisStreamsHealthIndicator {
     up: boolean,
     servers: Array<ReturnType<ServerRedisStreams['health']>>,
   ): HealthIndicatorResult<Key> {
-    const details = servers.map(({ group, consumer, status, live, ready, lastReplyMsAgo }) => ({
+    const details = servers.map(({ group, consumer, status, live, ready, lastReplyMsAgo, openCircuits }) => ({
       group,
       consumer,
       status,
       live,
       ready,
       lastReplyMsAgo,
+      // Reported, never a reason for `down`: the other handlers keep flowing, and restarting would not help.
+      openCircuits: openCircuits.map(({ stream, pattern, state, retryAt }) => ({
+        stream,
+        pattern,
+        state,
+        retryAt,
+      })),
     }));
     const result = {} as HealthIndicatorResult<Key>;
     result[key] = { status: up ? 'up' : 'down', servers: details };

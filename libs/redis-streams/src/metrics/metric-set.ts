@@ -90,6 +90,10 @@ export class MetricSet {
   readonly rejected: Counter<'stream' | 'group' | 'reason'>;
   readonly handlerDuration: Histogram<Labels | 'outcome'>;
   readonly inFlight: Gauge<'group'>;
+  readonly circuitState: Gauge<Labels>;
+  readonly circuitOpened: Counter<Labels>;
+  readonly circuitDeferred: Counter<Labels>;
+  readonly expired: Counter<Labels>;
   readonly stats: Record<StatCounterKey, Counter<'group'>>;
   readonly streamLength: Gauge<'stream'>;
   readonly deadLetterLength: Gauge<'stream'>;
@@ -146,6 +150,24 @@ export class MetricSet {
         registers: [registry],
       });
     this.inFlight = this.gauge('in_flight', 'Handlers running now.', ['group'], stats);
+    // Circuit breakers (pattern: the handler's pattern as declared) and message TTL.
+    this.circuitState = this.gauge(
+      'circuit_state',
+      "A handler's circuit: 0 closed, 1 open, 2 half-open.",
+      sgp,
+      stats,
+    );
+    this.circuitOpened = this.counter('circuit_opened_total', "Times a handler's circuit opened.", sgp);
+    this.circuitDeferred = this.counter(
+      'circuit_deferred_total',
+      'Deliveries held back by an open circuit (rescheduled without counting a delivery).',
+      sgp,
+    );
+    this.expired = this.counter(
+      'expired_total',
+      'Entries delivered after their expiry (message TTL), not handled.',
+      sgp,
+    );
     this.stats = Object.fromEntries(
       Object.entries(STAT_COUNTERS).map(([key, [name, help]]) => [
         key,

@@ -5,6 +5,9 @@ import { MetricSet, STAT_COUNTERS, StatCounterKey } from './metric-set';
 
 const STAT_KEYS = Object.keys(STAT_COUNTERS) as StatCounterKey[];
 
+/** The value of `circuit_state` per state. */
+const CIRCUIT_STATE_VALUES = { closed: 0, open: 1, 'half-open': 2 } as const;
+
 interface Observed {
   server: ServerRedisStreams;
   group: string;
@@ -40,10 +43,16 @@ export class ServerMetrics {
     return true;
   }
 
-  /** Adds each stat's growth since the last scrape to its counter; sets the in-flight gauge per group. */
+  /** Adds each stat's growth since the last scrape to its counter; sets the in-flight and circuit gauges. */
   collect(): void {
     const inFlight = new Map<string, number>();
+    this.set.circuitState.reset();
     for (const entry of this.observed) {
+      for (const { stream, group, pattern, state } of entry.server.getCircuits()) {
+        const labels = { stream, group, pattern: this.patterns.label(pattern) };
+        this.set.circuitState.set(labels, CIRCUIT_STATE_VALUES[state]);
+        this.set.circuitOpened.inc(labels, 0); // the series exists (at 0) before the first opening
+      }
       const stats = entry.server.getStats();
       for (const key of STAT_KEYS) {
         const growth = stats[key] - entry.counted[key];
@@ -79,6 +88,15 @@ export class ServerMetrics {
       set.deadLetters.inc({ stream, group, pattern: label, reason });
     });
     server.on('rejected', ({ stream, reason }) => set.rejected.inc({ stream, group, reason }));
+    server.on('circuit-opened', ({ stream, pattern }) => {
+      set.circuitOpened.inc({ stream, group, pattern: patterns.label(pattern) });
+    });
+    server.on('deferred', ({ stream, circuit }) => {
+      set.circuitDeferred.inc({ stream, group, pattern: patterns.label(circuit) });
+    });
+    server.on('expired', ({ stream, pattern }) => {
+      set.expired.inc({ stream, group, pattern: patterns.label(pattern) });
+    });
   }
 
   private statsOf(server: ServerRedisStreams): Record<StatCounterKey, number> {

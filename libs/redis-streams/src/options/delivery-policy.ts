@@ -1,4 +1,9 @@
 import { InvalidOptionsError } from '../errors/redis-streams.error';
+import {
+  CircuitBreakerOptions,
+  CircuitBreakerSettings,
+  resolveCircuitBreaker,
+} from './circuit-breaker-options';
 import { assertInteger } from './connection-options';
 
 /** How the wait before a retry grows. */
@@ -27,6 +32,8 @@ export interface DeliveryPolicyOptions {
    * leaves unsettled stays pending and is redelivered after `minIdleMs`. A failure is still retried. Default true.
    */
   autoAck?: boolean;
+  /** Pauses the handler's deliveries after repeated transient failures (see {@link CircuitBreakerOptions}). Default off. */
+  circuitBreaker?: CircuitBreakerOptions | false;
 }
 
 /** A policy with every default applied. */
@@ -35,6 +42,8 @@ export interface DeliveryPolicy {
   backoff: Required<BackoffOptions>;
   handlerTimeoutMs: number | undefined;
   autoAck: boolean;
+  /** Undefined when the handler has no circuit breaker. */
+  circuitBreaker: CircuitBreakerSettings | undefined;
 }
 
 /** Defaults of the delivery policy, in one place. */
@@ -43,6 +52,7 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   backoff: { type: 'exponential', baseMs: 1000, factor: 2, maxMs: 60_000, jitter: 'full' },
   handlerTimeoutMs: undefined,
   autoAck: true,
+  circuitBreaker: undefined,
 };
 
 /** The key under which a handler's policy rides in `@EventPattern(pattern, extras)`. */
@@ -76,6 +86,11 @@ export function resolveDeliveryPolicy(
     backoff,
     handlerTimeoutMs: override.handlerTimeoutMs ?? base.handlerTimeoutMs,
     autoAck: override.autoAck ?? base.autoAck,
+    circuitBreaker: resolveCircuitBreaker(
+      base.circuitBreaker,
+      override.circuitBreaker,
+      `${where}.circuitBreaker`,
+    ),
   };
   assertInteger(`${where}.maxDeliveries`, policy.maxDeliveries, 1, 1000);
   assertInteger(`${where}.backoff.baseMs`, backoff.baseMs, 0);

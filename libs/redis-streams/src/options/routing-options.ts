@@ -1,6 +1,7 @@
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { isNameOrPrefix, isWildcard } from '../wire/name-pattern';
 import { resolveOrderingKey } from './ordering-key';
+import { OnExpired, resolveExpiryOptions } from './expiry-options';
 import { ExtraFieldSpec, ResolvedExtraField, WriteCodec, resolveWriteOptions } from './write-options';
 
 /**
@@ -58,6 +59,18 @@ export interface StreamRoute {
    * stops); within it, different keys run concurrently. An event without a scalar at the path is handled unordered.
    */
   orderingKey?: string;
+  /**
+   * Message TTL, producer side: events emitted on this route expire this long after their `timestamp` (ms). The
+   * expiry travels as the `expires_at` header; a `RedisStreamsRecord`'s own `ttlMs` wins. Refused on a route written
+   * `flat` (no headers) and on an informational one. Default: no expiry.
+   */
+  ttlMs?: number;
+  /**
+   * Message TTL, consumer side: an entry delivered after its `expires_at` is not handled but acknowledged and counted
+   * (`ack`, default) or dead-lettered with reason `expired` (`dead-letter`). Applies to every entry carrying an
+   * expiry, whoever wrote it.
+   */
+  onExpired?: OnExpired;
 }
 
 /** Pattern → stream routing, the same object for producers and consumers. */
@@ -86,6 +99,10 @@ export interface ResolvedRoute {
   extraFields: readonly ResolvedExtraField[];
   /** The `orderingKey` path, split into its segments, when the route has one. */
   orderingKey?: readonly string[];
+  /** Set when the route gives its events a TTL (ms). */
+  ttlMs?: number;
+  /** Set when expired entries are dead-lettered (else they are acknowledged). */
+  onExpired?: 'dead-letter';
 }
 
 /** Validates routes and fills defaults. */
@@ -158,13 +175,15 @@ function resolveEach(routes: StreamRoute[] | undefined): ResolvedRoute[] {
         `routes[${index}]: an informational route (durable: false) has no dead letters; drop deadLetterStream`,
       );
     }
+    const write = resolveWriteOptions(route, `routes[${index}]`, codec);
     return {
       stream: route.stream,
       patterns: [...route.patterns],
       codec,
       shared,
       unknownTypes,
-      ...resolveWriteOptions(route, `routes[${index}]`, codec),
+      ...write,
+      ...resolveExpiryOptions(route, `routes[${index}]`, codec, write.writeCodec),
       ...(deadLetterStream === undefined ? {} : { deadLetterStream }),
       ...(route.durable === false ? { durable: false as const } : {}),
       ...orderingOf(route.orderingKey, `routes[${index}]`, route.durable !== false),

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { RedisScripts } from '../lua/scripts';
 import { ResolvedServerOptions } from '../options/server-options';
 import { AckBatcher } from './ack-batcher';
+import { CircuitBreakers } from './circuit-breakers';
 import { ConsumerLease } from './consumer-lease';
 import { EntryDispatcher, HandlerRunner } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
@@ -37,6 +38,8 @@ export interface ConsumerPipelineDeps {
   /** The consumer name's lease: nothing is taken or settled without it. */
   lease: ConsumerLease;
   runHandler: HandlerRunner;
+  /** The handlers' circuit breakers. */
+  circuits: CircuitBreakers;
   onHealth(connected: boolean): void;
   /** A new (not yet connected) blocking connection: each ordered stream's reader gets its own. */
   openBlocking(): Redis;
@@ -99,6 +102,7 @@ export class ConsumerPipeline {
       inFlight,
       telemetry,
       logger,
+      circuits: deps.circuits,
       runHandler: deps.runHandler,
       parkSlackMs: Math.max(60_000, 3 * options.minIdleMs),
       fetchEntry: async (readKey, id) => {

@@ -12,6 +12,9 @@ import { DecodeLimits, DecodedEntry, decodeEntry } from '../wire/entry-decoder';
 import { DeliveryTrace } from '../tracing/delivery-trace';
 import { traceLogSuffix, traceparentOfFields } from '../tracing/trace-headers';
 import { BoundHandler, HandlerTable } from './handler-table';
+import { CircuitBreakers } from './circuit-breakers';
+import { settleExpired } from './expired-entries';
+import { expiryOf } from '../wire/expiry';
 import { InFlight } from './in-flight';
 import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
 import { Delivery, QueuedDelivery, toDelivery } from './delivery';
@@ -66,6 +69,8 @@ export interface EntryDispatcherDeps {
   inFlight: InFlight;
   telemetry: Telemetry;
   logger: LoggerService;
+  /** The handlers' circuit breakers (delivery policy `circuitBreaker`). */
+  circuits: CircuitBreakers;
   /** True while the entry waits for its XACK: it is done here and must not be started again. */
   isAcking(readKey: string, id: string): boolean;
   runHandler: HandlerRunner;
@@ -341,6 +346,10 @@ export class EntryDispatcher {
       return this.unhandled(delivery, decoded.pattern, route);
     }
     const settlement = new Settlement(delivery, deps.outcomes, decoded.pattern, bound.policy);
+    const expiresAt = expiryOf(decoded.headers);
+    if (expiresAt !== undefined && expiresAt <= Date.now()) {
+      return settleExpired(delivery, decoded.pattern, expiresAt, route, settlement, deps.telemetry);
+    }
     const { maxDeliveries } = bound.policy;
     if (delivery.deliveryCount > maxDeliveries) {
       // Crash redeliveries count: an entry that keeps killing its consumer stops here.
@@ -357,6 +366,11 @@ export class EntryDispatcher {
       settlement.skip();
       return;
     }
+    // Held back by an open circuit: back in the retry schedule, no delivery counted (the handler is not called).
+    const circuit = bound.policy.circuitBreaker ? deps.circuits.admit(bound) : undefined;
+    if (circuit?.admitted === false) {
+      return settlement.defer(circuit.delayMs, circuit.circuit);
+    }
     const context = new RedisStreamsContext([
       delivery.stream,
       delivery.originalId,
@@ -370,6 +384,7 @@ export class EntryDispatcher {
       decoded.timestamp,
       settlement,
       delivery.held,
+      circuit && { circuitState: circuit.state },
     ]);
     const startedAt = performance.now();
     const { result, settled } = this.run(bound, decoded, delivery, context, answer?.value);
@@ -379,6 +394,7 @@ export class EntryDispatcher {
       // Prefer the original exception when RedisStreamsExceptionFilter recorded it. Handlers may fail with anything
       // (Nest passes RpcException payloads on as plain objects): classification takes unknown.
       const failure: unknown = takeFailure(context)?.error ?? error;
+      circuit?.failed(failure);
       const request = answer && { answer, policy: bound.policy };
       await this.failed(
         settlement,
@@ -393,6 +409,7 @@ export class EntryDispatcher {
       }
       return;
     }
+    circuit?.succeeded();
     if (answer && !(await this.answered(answer, delivery))) {
       return;
     }

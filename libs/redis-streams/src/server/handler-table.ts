@@ -47,6 +47,8 @@ export class HandlerTable {
 
   /** Object patterns, and `@MessagePattern` handlers on informational routes: not served here. */
   readonly ignored: string[] = [];
+  /** Handlers of streams whose policy has a circuit breaker, with their stream and declared pattern. */
+  readonly withCircuitBreaker: Array<{ stream: string; pattern: string; bound: BoundHandler }> = [];
 
   constructor(
     handlers: Map<string, MessageHandler>,
@@ -90,6 +92,9 @@ export class HandlerTable {
         request: !handler.isEventHandler,
         policy: resolveDeliveryPolicy(defaults, extras?.[POLICY_EXTRAS_KEY], `@EventPattern('${pattern}')`),
       };
+      if (bound.policy.circuitBreaker && !channel) {
+        this.withCircuitBreaker.push({ stream: route.stream, pattern, bound });
+      }
       if (isWildcard(pattern)) {
         entry.wildcards.push({ prefix: wildcardPrefix(pattern), bound });
         entry.wildcards.sort((a, b) => b.prefix.length - a.prefix.length);

@@ -143,7 +143,7 @@ export class OrderedStreamOwner {
     for (const key of this.deps.readKeys) {
       let summary: unknown[];
       try {
-        summary = (await this.deps.commands.xpending(key, this.deps.group));
+        summary = await this.deps.commands.xpending(key, this.deps.group);
       } catch (error) {
         if (redisErrorCode(error) === 'NOGROUP') {
           continue; // the reader recreates it from id 0

@@ -83,8 +83,12 @@ export class Outcomes {
     return false;
   }
 
-  /** Schedules the next delivery in `delayMs`, for this group only (`pattern` only labels the `retried` event). */
-  async retry(delivery: Delivery, delayMs: number, pattern?: string): Promise<void> {
+  /**
+   * Schedules the next delivery in `delayMs`, for this group only (`pattern` only labels the `retried` event). With
+   * `deferredBy` (the circuit that held the delivery back) the delivery is not counted: the lane entry carries one
+   * delivery less, so the next one has the same count, and a `deferred` event is told instead of `retried`.
+   */
+  async retry(delivery: Delivery, delayMs: number, pattern?: string, deferredBy?: string): Promise<void> {
     const { deps } = this;
     this.ending(delivery);
     if (!(await this.mayWrite(delivery, 'retry not scheduled'))) {
@@ -94,8 +98,8 @@ export class Outcomes {
       ...(delivery.fields ?? []).map((field) => field.toString()),
       ...encodeLaneFields({
         originalId: delivery.originalId,
-        deliveries: delivery.deliveryCount,
-        firstFailure: delivery.firstFailure ?? new Date().toISOString(),
+        deliveries: deferredBy === undefined ? delivery.deliveryCount : delivery.deliveryCount - 1,
+        firstFailure: delivery.firstFailure ?? (deferredBy === undefined ? new Date().toISOString() : ''),
         redrivenFrom: delivery.redrivenFrom,
       }),
     ]);
@@ -111,7 +115,17 @@ export class Outcomes {
         delivery.lane,
       );
       if (scheduled) {
-        delivery.retryDelayMs = delayMs;
+        delivery.retryDelayMs = delayMs; // an ordered key waits for it (a retry, or a deferral by an open circuit)
+      }
+      if (scheduled && deferredBy !== undefined) {
+        deps.telemetry.deferred({
+          stream: delivery.stream,
+          id: delivery.originalId,
+          pattern,
+          circuit: deferredBy,
+          delayMs,
+        });
+      } else if (scheduled) {
         deps.telemetry.retried({
           stream: delivery.stream,
           id: delivery.originalId,

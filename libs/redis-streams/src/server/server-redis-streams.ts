@@ -16,6 +16,7 @@ import { closeRedisConnection, createRedisConnection } from '../redis/connection
 import { StreamKeys } from '../wire/stream-keys';
 import { StreamRouter } from '../routing/stream-router';
 import { InformationalSubscriber } from './informational-subscriber';
+import { CircuitBreakers } from './circuit-breakers';
 import { ConsumerLease, ConsumerNameLostError } from './consumer-lease';
 import { ConsumerPipeline } from './consumer-pipeline';
 import { ReadLoopHealth, Watchdog } from './watchdog';
@@ -23,7 +24,12 @@ import { ensureGroups } from './group-manager';
 import { ValueSink, invokeHandler } from './handler-invocation';
 import { InFlight } from './in-flight';
 import { HandlerTable } from './handler-table';
-import { RedisStreamsServerEvents, RedisStreamsServerStats, RedisStreamsStatus } from './server-types';
+import {
+  CircuitStatus,
+  RedisStreamsServerEvents,
+  RedisStreamsServerStats,
+  RedisStreamsStatus,
+} from './server-types';
 import { Telemetry } from './telemetry';
 
 /**
@@ -44,6 +50,7 @@ export class ServerRedisStreams
   private readonly inFlight: InFlight;
   private readonly telemetry = new Telemetry(this.logger);
   private table: HandlerTable | undefined;
+  private circuits: CircuitBreakers | undefined;
   private pipeline: ConsumerPipeline | undefined;
   private consumerLease: ConsumerLease | undefined;
   private watchdog: Watchdog | undefined;
@@ -115,6 +122,8 @@ export class ServerRedisStreams
     group: string;
     consumer: string;
     consumerNameLost: boolean;
+    /** Handlers whose circuit is open or half-open: reported, not a failure (other handlers keep flowing). */
+    openCircuits: CircuitStatus[];
   } {
     const loop = this.watchdog?.health() ?? {
       live: false,
@@ -130,7 +139,13 @@ export class ServerRedisStreams
       status: this.lastStatus,
       group: this.options.group,
       consumer: this.options.consumer,
+      openCircuits: this.getCircuits().filter((circuit) => circuit.state !== 'closed'),
     };
+  }
+
+  /** The circuits of the handlers that have a circuit breaker (delivery policy `circuitBreaker`), known once listening. */
+  getCircuits(): CircuitStatus[] {
+    return this.circuits?.statuses() ?? [];
   }
 
   /** Counters since start. */
@@ -195,6 +210,13 @@ export class ServerRedisStreams
     this.setStatus('connecting');
     const table = new HandlerTable(this.messageHandlers, this.router, options.group, options.delivery);
     this.table = table;
+    const circuits = new CircuitBreakers(
+      table.withCircuitBreaker,
+      options.group,
+      this.telemetry,
+      this.logger,
+    );
+    this.circuits = circuits;
     for (const pattern of table.ignored) {
       this.logger.warn(
         `"${pattern}" is not served: object patterns are not, nor @MessagePattern handlers on informational (durable: false) routes`,
@@ -225,7 +247,7 @@ export class ServerRedisStreams
       throw error;
     }
     try {
-      await this.startConsuming(table);
+      await this.startConsuming(table, circuits);
     } catch (error) {
       // Nothing may outlive a failed start: the name's lease, its renewal timer, the connections.
       await this.consumerLease.release();
@@ -234,7 +256,7 @@ export class ServerRedisStreams
     }
   }
 
-  private async startConsuming(table: HandlerTable): Promise<void> {
+  private async startConsuming(table: HandlerTable, circuits: CircuitBreakers): Promise<void> {
     const { options } = this;
     const commands = this.commands as Redis;
     const blocking = this.blocking as Redis;
@@ -265,6 +287,7 @@ export class ServerRedisStreams
       runHandler: this.runHandler,
       openBlocking: () =>
         this.connect('ordered', { maxRetriesPerRequest: null, enableAutoPipelining: false }),
+      circuits,
       onHealth: (connected) => {
         if (connected) {
           this.watchdog?.replied();

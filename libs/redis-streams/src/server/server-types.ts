@@ -1,3 +1,5 @@
+import type { CircuitOpenCause, CircuitState } from './circuit-breaker';
+
 /** Connection state of a server, as seen by the read loop. */
 export type RedisStreamsStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
 
@@ -57,6 +59,65 @@ export interface DeadLetteredEntry {
   pattern: string | undefined;
 }
 
+/** A delivery held back by its handler's open circuit: rescheduled in the group's retry lane, no delivery counted. */
+export interface DeferredEntry {
+  stream: string;
+  id: string;
+  /** The event's pattern. */
+  pattern: string | undefined;
+  /** The circuit: the handler's pattern as declared (`orders.*` for a wildcard handler). */
+  circuit: string;
+  /** Delay until it comes back (ms): the circuit's next probe time, plus jitter. */
+  delayMs: number;
+}
+
+/** A handler's circuit, as health and metrics report it. */
+export interface CircuitStatus {
+  stream: string;
+  group: string;
+  /** The handler's pattern as declared. */
+  pattern: string;
+  state: CircuitState;
+  /** The open time in force (ms): the last one used, doubled by each failed probe up to `maxOpenMs`. */
+  openMs: number;
+  /** Times it opened since the server started. */
+  opened: number;
+  /** While open: when the first probe may run (ISO-8601). */
+  retryAt?: string;
+}
+
+/** A circuit opened: the handler's deliveries are deferred. */
+export interface CircuitOpenedEvent {
+  stream: string;
+  group: string;
+  /** The handler's pattern as declared. */
+  pattern: string;
+  /** `consecutive-failures`, `failure-ratio`, `probe-failed`, or `probe-stalled` (a probe ran past `maxOpenMs`). */
+  cause: CircuitOpenCause;
+  /** How long it stays open before the next probe (ms). */
+  openMs: number;
+}
+
+/** A circuit closed after successful probes: the handler's deliveries flow again. */
+export interface CircuitClosedEvent {
+  stream: string;
+  group: string;
+  pattern: string;
+  /** How long it was open or half-open (ms). */
+  openForMs: number;
+}
+
+/** An entry delivered after its `expires_at` header: not handled, acknowledged or dead-lettered (`onExpired`). */
+export interface ExpiredEntry {
+  stream: string;
+  id: string;
+  pattern: string;
+  /** The entry's expiry (ISO-8601, as written by its producer). */
+  expiresAt: string;
+  /** What was done with it. */
+  action: 'ack' | 'dead-letter';
+}
+
 /** Events a server emits, subscribed to with `server.on(event, callback)`. */
 export type RedisStreamsServerEvents = {
   /** A Redis connection error (message only; ioredis errors' arguments are stripped). */
@@ -71,6 +132,14 @@ export type RedisStreamsServerEvents = {
   handled: (entry: HandledEntry) => void;
   /** A failed delivery was scheduled for a retry (by the transport, or by the handler's `ctx.retry()`). */
   retried: (entry: RetriedEntry) => void;
+  /** A delivery was held back by its handler's open circuit (deferred, not a failure nor a retry). */
+  deferred: (entry: DeferredEntry) => void;
+  /** A handler's circuit opened (see `circuitBreaker` in the delivery policy). */
+  'circuit-opened': (event: CircuitOpenedEvent) => void;
+  /** A handler's circuit closed again. */
+  'circuit-closed': (event: CircuitClosedEvent) => void;
+  /** An entry was delivered after its expiry (message TTL): not handled. */
+  expired: (entry: ExpiredEntry) => void;
 };
 
 /** Counters since the server started. */
@@ -105,6 +174,12 @@ export interface RedisStreamsServerStats {
   consumerNameLost: number;
   /** Unfinished entries made claimable for peers at shutdown. */
   handedOver: number;
+  /** Deliveries held back by an open circuit (rescheduled without counting a delivery). */
+  deferred: number;
+  /** Times a handler's circuit opened (reopenings after a failed probe included). */
+  circuitsOpened: number;
+  /** Entries delivered after their expiry (message TTL): not handled; acknowledged or dead-lettered (`onExpired`). */
+  expired: number;
   /** Informational (pub/sub, `durable: false`) messages received. */
   informationalReceived: number;
   /** Informational messages whose handler finished successfully. */

@@ -94,6 +94,16 @@ export class Settlement implements DeliveryControl {
     }
   }
 
+  /**
+   * The handler's open circuit holds the delivery back: rescheduled in the group's retry lane in `delayMs` without
+   * counting a delivery (`circuit`: the handler's pattern, for the `deferred` event).
+   */
+  async defer(delayMs: number, circuit: string): Promise<void> {
+    if (this.claimForTransport()) {
+      await this.outcomes.retry(this.delivery, delayMs, this.pattern, circuit);
+    }
+  }
+
   /** Acknowledged without a handler: another service's type on a shared stream, or an entry deleted while pending. */
   skip(): void {
     if (this.claimForTransport()) {

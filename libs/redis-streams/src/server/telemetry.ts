@@ -2,7 +2,11 @@ import { EventEmitter } from 'node:events';
 import { LoggerService } from '@nestjs/common';
 import { describeError } from '../errors/describe-error';
 import {
+  CircuitClosedEvent,
+  CircuitOpenedEvent,
   DeadLetteredEntry,
+  DeferredEntry,
+  ExpiredEntry,
   HandlerFailure,
   RedisStreamsServerEvents,
   RedisStreamsServerStats,
@@ -42,6 +46,9 @@ export class Telemetry {
     handedOver: 0,
     lateResults: 0,
     consumerNameLost: 0,
+    deferred: 0,
+    circuitsOpened: 0,
+    expired: 0,
     informationalReceived: 0,
     informationalHandled: 0,
     informationalFailed: 0,
@@ -124,6 +131,27 @@ export class Telemetry {
   retried(entry: RetriedEntry): void {
     this.counters.retried++;
     this.events.emit('retried', entry);
+  }
+
+  /** A delivery held back by an open circuit was rescheduled. */
+  deferred(entry: DeferredEntry): void {
+    this.counters.deferred++;
+    this.events.emit('deferred', entry);
+  }
+
+  circuitOpened(event: CircuitOpenedEvent): void {
+    this.counters.circuitsOpened++;
+    this.events.emit('circuit-opened', event);
+  }
+
+  circuitClosed(event: CircuitClosedEvent): void {
+    this.events.emit('circuit-closed', event);
+  }
+
+  /** An entry was delivered after its expiry and not handled. */
+  expired(entry: ExpiredEntry): void {
+    this.counters.expired++;
+    this.events.emit('expired', entry);
   }
 
   deadLettered(entry: DeadLetteredEntry): void {

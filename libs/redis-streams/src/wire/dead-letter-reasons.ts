@@ -34,6 +34,8 @@ const TRANSPORT_REASONS = {
   noHandler: 'no-handler',
   /** A retry-schedule member the promote-retries Lua step could not move into the lane (written by Lua). */
   unpromotable: 'unpromotable',
+  /** Delivered after its `expires_at` header, on a route with `onExpired: 'dead-letter'` (message TTL). */
+  expired: 'expired',
 } as const;
 
 type ValueOf<T> = T[keyof T];

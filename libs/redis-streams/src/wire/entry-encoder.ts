@@ -13,13 +13,17 @@ export interface EntryMeta extends EnvelopeMeta {
 }
 
 /** The route's side of encoding (a resolved route has all of it). */
-export type EncodeRoute = Pick<ResolvedRoute, 'stream' | 'shared' | 'codec' | 'writeCodec' | 'extraFields'>;
+export type EncodeRoute = Pick<
+  ResolvedRoute,
+  'stream' | 'shared' | 'codec' | 'writeCodec' | 'extraFields' | 'durable'
+>;
 
 /**
  * The field/value list of one XADD on `route`, in the route's write codec: the envelope followed by the route's extra
  * fields, or the flat payload. Throws {@link InvalidEventError} (and nothing is written) for what cannot be encoded.
- * On a flat route, automatic headers (the client's `source`, the active trace) are not written; an event id, headers
- * or extra-field values the caller set explicitly are refused rather than silently dropped.
+ * On a flat route, automatic headers (the client's `source`, the active trace) are not written; an event id, headers,
+ * extra-field values or a TTL the caller set explicitly are refused rather than silently dropped (a TTL on an
+ * informational route too).
  */
 export function encodeEntry(
   route: EncodeRoute,
@@ -28,6 +32,11 @@ export function encodeEntry(
   meta: EntryMeta,
   limits: EncodeLimits,
 ): string[] {
+  if (meta.ttlMs !== undefined && (route.writeCodec === 'flat' || route.durable === false)) {
+    throw new InvalidEventError(
+      `stream "${route.stream}" ${route.durable === false ? 'is informational (delivered at once or never)' : 'is written flat (no headers)'}: a ttlMs has no place there`,
+    );
+  }
   if (route.writeCodec === 'flat') {
     if (meta.explicit || (meta.fields !== undefined && Object.keys(meta.fields).length > 0)) {
       throw new InvalidEventError(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidEventError } from '../errors/redis-streams.error';
+import { EXPIRY_HEADER, expiryHeaderValue } from './expiry';
 import { jsonDepthExceeds } from './safe-json';
 
 /** Field names of the wire format, shared with the Python producers already writing to Redis. */
@@ -19,6 +20,8 @@ export interface EnvelopeMeta {
   eventId?: string;
   headers?: Readonly<Record<string, string>>;
   timestamp?: Date;
+  /** Time-to-live (ms): written as the `expires_at` header, `timestamp` + `ttlMs`. */
+  ttlMs?: number;
 }
 
 /** Limits applied when encoding. */
@@ -61,6 +64,7 @@ export function encodeEnvelope(
   if (jsonDepthExceeds(json, limits.maxDepth)) {
     throw new InvalidEventError(`payload of "${pattern}" is nested deeper than ${limits.maxDepth}`);
   }
+  const timestamp = meta.timestamp ?? new Date();
   const fields = [
     ENVELOPE_FIELDS.type,
     pattern,
@@ -69,10 +73,14 @@ export function encodeEnvelope(
     ENVELOPE_FIELDS.eventId,
     meta.eventId ?? randomUUID(),
     ENVELOPE_FIELDS.timestamp,
-    (meta.timestamp ?? new Date()).toISOString(),
+    timestamp.toISOString(),
   ];
-  if (meta.headers && hasKeys(meta.headers)) {
-    fields.push(ENVELOPE_FIELDS.headers, JSON.stringify(meta.headers));
+  const headers =
+    meta.ttlMs === undefined
+      ? meta.headers
+      : { ...meta.headers, [EXPIRY_HEADER]: expiryHeaderValue(timestamp, meta.ttlMs) };
+  if (headers && hasKeys(headers)) {
+    fields.push(ENVELOPE_FIELDS.headers, JSON.stringify(headers));
   }
   return fields;
 }

@@ -47,6 +47,11 @@ const ALLOWED: ReadonlyArray<{ text: string; line: RegExp; why: string }> = [
     line: /\blost\b|\brenewal\b|LeaseRenewal|LEASE_RENEWALS/,
     why: 'a lease-renewal outcome (LeaseRenewal: renew-leases found the entry deleted from the stream), not a reason',
   },
+  {
+    text: "'expired'",
+    line: /\.(?:emit|on)\('expired'/,
+    why: "the server event named like the reason (message TTL): `server.on('expired', …)`, not a reason",
+  },
 ];
 
 function sources(dir: string): string[] {
