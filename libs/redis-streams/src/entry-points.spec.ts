@@ -24,7 +24,7 @@ function packagesLoadedBy(entry: string): string[] {
 
 // Growing an entry point is a decision: add the name here, and say why in the commit.
 describe('entry points', () => {
-  it('the core exports at most 30 values, these', () => {
+  it('the core exports at most 31 values, these', () => {
     const names = Object.keys(core).sort();
     expect(names).toEqual(
       [
@@ -38,6 +38,7 @@ describe('entry points', () => {
         'DEFAULT_SERVER_OPTIONS',
         'ENVELOPE_FIELDS',
         'EmitEvent',
+        'Idempotent',
         'InvalidEventError',
         'InvalidOptionsError',
         'REDIS_STREAMS_TRANSPORT',
@@ -60,7 +61,7 @@ describe('entry points', () => {
         'runWithTraceparent',
       ].sort(),
     );
-    expect(names.length).toBeLessThanOrEqual(30);
+    expect(names.length).toBeLessThanOrEqual(31);
   });
 
   it('admin and metrics export their facades and the helpers around them', () => {

@@ -79,6 +79,9 @@ export class ServerMetrics {
       set.deadLetters.inc({ stream, group, pattern: label, reason });
     });
     server.on('rejected', ({ stream, reason }) => set.rejected.inc({ stream, group, reason }));
+    server.on('duplicate-skipped', ({ stream, pattern }) => {
+      set.duplicatesSkipped.inc({ stream, group, pattern: patterns.label(pattern) });
+    });
   }
 
   private statsOf(server: ServerRedisStreams): Record<StatCounterKey, number> {

@@ -1,4 +1,5 @@
 import { RedisConnectionOptions, assertInteger, resolveRedisUrl } from './connection-options';
+import { IDEMPOTENCY_DEFAULTS, assertEmitWindow } from './idempotency-options';
 import { RoutingOptions, resolveRoutes } from './routing-options';
 import { stripUndefined } from './server-options';
 
@@ -16,6 +17,11 @@ export interface RedisStreamsClientOptions extends RedisConnectionOptions, Routi
   maxRetriesPerRequest?: number;
   /** Written as the `source` header of every event when set (e.g. the service name). */
   source?: string;
+  /**
+   * How long an emit's `idempotencyKey` is remembered (ms, from its first write), unless the record says otherwise.
+   * Default 24 h; 1 ms to 365 days.
+   */
+  idempotencyWindowMs?: number;
 }
 
 /** Defaults of every optional client option, in one place. */
@@ -24,6 +30,7 @@ export const DEFAULT_CLIENT_OPTIONS = {
   maxDepth: 64,
   maxRetriesPerRequest: 5,
   streamPrefix: '',
+  idempotencyWindowMs: IDEMPOTENCY_DEFAULTS.emitWindowMs,
 } as const;
 
 /** Client options with defaults applied. */
@@ -40,6 +47,7 @@ export function resolveClientOptions(options: RedisStreamsClientOptions = {}): R
   assertInteger('maxPayloadBytes', resolved.maxPayloadBytes, 1, 512 * 1024 * 1024);
   assertInteger('maxDepth', resolved.maxDepth, 1, 1000);
   assertInteger('maxRetriesPerRequest', resolved.maxRetriesPerRequest, 0, 1000);
+  assertEmitWindow('idempotencyWindowMs', resolved.idempotencyWindowMs);
   resolveRoutes(resolved.routes);
   return resolved;
 }

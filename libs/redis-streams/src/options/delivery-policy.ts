@@ -1,5 +1,11 @@
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { assertInteger } from './connection-options';
+import {
+  IDEMPOTENT_EXTRAS_KEY,
+  IdempotentOptions,
+  ResolvedIdempotentOptions,
+  resolveIdempotent,
+} from './idempotency-options';
 
 /** How the wait before a retry grows. */
 export interface BackoffOptions {
@@ -27,6 +33,11 @@ export interface DeliveryPolicyOptions {
    * leaves unsettled stays pending and is redelivered after `minIdleMs`. A failure is still retried. Default true.
    */
   autoAck?: boolean;
+  /**
+   * Run the handler at most once per event and group (see `@Idempotent`): `true` or `{ ttlMs }` (default 24 h) turns
+   * it on, `false` off (over a server default). Default off.
+   */
+  idempotent?: IdempotentOptions | boolean;
 }
 
 /** A policy with every default applied. */
@@ -35,6 +46,8 @@ export interface DeliveryPolicy {
   backoff: Required<BackoffOptions>;
   handlerTimeoutMs: number | undefined;
   autoAck: boolean;
+  /** Set when the handler is idempotent. */
+  idempotent: ResolvedIdempotentOptions | undefined;
 }
 
 /** Defaults of the delivery policy, in one place. */
@@ -43,6 +56,7 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   backoff: { type: 'exponential', baseMs: 1000, factor: 2, maxMs: 60_000, jitter: 'full' },
   handlerTimeoutMs: undefined,
   autoAck: true,
+  idempotent: undefined,
 };
 
 /** The key under which a handler's policy rides in `@EventPattern(pattern, extras)`. */
@@ -56,6 +70,28 @@ export function deliveryPolicy(policy: DeliveryPolicyOptions): {
   [POLICY_EXTRAS_KEY]: DeliveryPolicyOptions;
 } {
   return { [POLICY_EXTRAS_KEY]: policy };
+}
+
+/**
+ * The policy options a handler's `@EventPattern` extras carry: the `redisStreams` key, with the `idempotent` setting
+ * `@Idempotent` wrote beside it when `@EventPattern` replaced its copy in that key. The two may not disagree.
+ */
+export function policyOptionsOfExtras(
+  extras: Readonly<Record<string, unknown>> | undefined,
+  where: string,
+): DeliveryPolicyOptions | undefined {
+  const policy = extras?.[POLICY_EXTRAS_KEY] as DeliveryPolicyOptions | undefined;
+  const decorated = extras?.[IDEMPOTENT_EXTRAS_KEY] as IdempotentOptions | undefined;
+  if (decorated === undefined || (policy !== undefined && (policy === null || typeof policy !== 'object'))) {
+    return policy;
+  }
+  const own = policy?.idempotent;
+  if (own !== undefined && JSON.stringify(own) !== JSON.stringify(decorated)) {
+    throw new InvalidOptionsError(
+      `${where}: @Idempotent and deliveryPolicy({ idempotent }) disagree; set it in one place`,
+    );
+  }
+  return { ...policy, idempotent: decorated };
 }
 
 /** Merges `override` over `base` and validates the result; `where` names the source in errors. */
@@ -76,6 +112,7 @@ export function resolveDeliveryPolicy(
     backoff,
     handlerTimeoutMs: override.handlerTimeoutMs ?? base.handlerTimeoutMs,
     autoAck: override.autoAck ?? base.autoAck,
+    idempotent: resolveIdempotent(override.idempotent, base.idempotent, where),
   };
   assertInteger(`${where}.maxDeliveries`, policy.maxDeliveries, 1, 1000);
   assertInteger(`${where}.backoff.baseMs`, backoff.baseMs, 0);

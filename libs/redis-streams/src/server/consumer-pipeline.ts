@@ -9,6 +9,7 @@ import { EntryDispatcher, HandlerRunner } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
 import { handOver } from './handover';
 import { HandlerTable } from './handler-table';
+import { IdempotentDeliveries } from './idempotent-deliveries';
 import { InFlight } from './in-flight';
 import { sweepIdleConsumers } from './idle-consumers';
 import { LeaseKeeper } from './lease-keeper';
@@ -86,6 +87,15 @@ export class ConsumerPipeline {
       limits: options,
       table,
       outcomes,
+      idempotency: new IdempotentDeliveries({
+        commands,
+        scripts,
+        outcomes,
+        group: options.group,
+        mayWrite,
+        telemetry,
+        logger,
+      }),
       inFlight,
       telemetry,
       logger,

@@ -23,6 +23,8 @@ export interface Delivery {
   redrivenFrom?: string;
   /** Its slot in this process (lease renewal, abort signal). */
   held: HeldEntry;
+  /** Set for an idempotent handler: acknowledges through its commit (marker, effects and XACK in one Lua step). */
+  commit?: () => Promise<void>;
 }
 
 /** Splits a lane entry into the original fields and the bookkeeping, and counts its deliveries. */

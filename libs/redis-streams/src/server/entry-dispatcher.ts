@@ -1,6 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
 import { takeFailure } from '../ctx-host/failure-record';
+import type { DeliveryFeatures } from '../ctx-host/delivery-features';
 import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
 import { BadEntryError } from '../errors/bad-entry.error';
 import { describeError } from '../errors/describe-error';
@@ -14,6 +15,7 @@ import { BoundHandler, HandlerTable } from './handler-table';
 import { InFlight } from './in-flight';
 import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
 import { Delivery, toDelivery } from './delivery';
+import { IdempotentDeliveries } from './idempotent-deliveries';
 import { Outcomes } from './outcomes';
 import { withDeadline } from './handler-deadline';
 import { Settlement } from './settlement';
@@ -36,6 +38,8 @@ export interface EntryDispatcherDeps {
   limits: DecodeLimits;
   table: HandlerTable;
   outcomes: Outcomes;
+  /** The marker check and commit of idempotent handlers. */
+  idempotency: IdempotentDeliveries;
   inFlight: InFlight;
   telemetry: Telemetry;
   logger: LoggerService;
@@ -141,6 +145,19 @@ export class EntryDispatcher {
       return this.unhandled(delivery, decoded.pattern, route);
     }
     const settlement = new Settlement(delivery, deps.outcomes, decoded.pattern, bound.policy);
+    let features: DeliveryFeatures | undefined;
+    if (bound.policy.idempotent) {
+      features = await deps.idempotency.prepare(
+        delivery,
+        bound,
+        decoded.eventId,
+        decoded.pattern,
+        settlement,
+      );
+      if (!features) {
+        return; // handled before (acknowledged as a duplicate), or not checkable now (stays pending)
+      }
+    }
     const { maxDeliveries } = bound.policy;
     if (delivery.deliveryCount > maxDeliveries) {
       // Crash redeliveries count: an entry that keeps killing its consumer stops here.
@@ -163,6 +180,7 @@ export class EntryDispatcher {
       decoded.timestamp,
       settlement,
       delivery.held,
+      features,
     ]);
     const startedAt = performance.now();
     const { result, settled } = this.run(bound, decoded, delivery, context);
@@ -179,7 +197,10 @@ export class EntryDispatcher {
       return;
     }
     if (bound.policy.autoAck) {
-      settlement.succeed();
+      const committing = settlement.succeed();
+      if (committing) {
+        await committing; // an idempotent handler's commit: the entry stays held until it is done
+      }
     } // autoAck off and left unsettled: it stays pending and is redelivered after minIdleMs.
     deps.telemetry.handled(
       delivery.stream,

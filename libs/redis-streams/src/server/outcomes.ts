@@ -57,6 +57,15 @@ export class Outcomes {
     this.deps.acks.add(delivery.readKey, delivery.id);
   }
 
+  /** Acknowledges a handled delivery: batched, or through its commit for an idempotent handler. */
+  succeed(delivery: Delivery): Promise<void> | undefined {
+    if (delivery.commit) {
+      return delivery.commit();
+    }
+    this.ack(delivery);
+    return undefined;
+  }
+
   /**
    * The entry's lease is no longer renewed once its end is on the way: a renewal racing the Lua step would find it
    * acknowledged and report it lost.

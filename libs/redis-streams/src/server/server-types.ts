@@ -57,6 +57,21 @@ export interface DeadLetteredEntry {
   pattern: string | undefined;
 }
 
+/**
+ * A delivery of an idempotent handler acknowledged as a duplicate: its event was handled by this group already.
+ * `before-handler`: the marker was found before running (the handler did not run); `at-commit`: another delivery of
+ * the same event committed while this one ran (it ran, its effects were discarded).
+ */
+export interface DuplicateSkippedEntry {
+  stream: string;
+  /** The entry's id in the stream. */
+  id: string;
+  pattern: string;
+  /** The event id it was deduplicated on (undefined: the entry had none, its entry id was used). */
+  eventId: string | undefined;
+  stage: 'before-handler' | 'at-commit';
+}
+
 /** Events a server emits, subscribed to with `server.on(event, callback)`. */
 export type RedisStreamsServerEvents = {
   /** A Redis connection error (message only; ioredis errors' arguments are stripped). */
@@ -71,6 +86,8 @@ export type RedisStreamsServerEvents = {
   handled: (entry: HandledEntry) => void;
   /** A failed delivery was scheduled for a retry (by the transport, or by the handler's `ctx.retry()`). */
   retried: (entry: RetriedEntry) => void;
+  /** An idempotent handler's delivery was acknowledged as a duplicate (see {@link DuplicateSkippedEntry}). */
+  'duplicate-skipped': (entry: DuplicateSkippedEntry) => void;
 };
 
 /** Counters since the server started. */
@@ -91,6 +108,8 @@ export interface RedisStreamsServerStats {
   processedTwice: number;
   /** Entries of patterns this service does not handle on a shared stream: acked, not handled. */
   skipped: number;
+  /** Deliveries of idempotent handlers acknowledged as duplicates of an event this group handled already. */
+  duplicatesSkipped: number;
   /** Entries that could not be decoded or had no handler on a single-pattern stream (dead-lettered). */
   rejected: number;
   /** Entries deleted from the stream while pending (removed from the PEL). */

@@ -34,6 +34,8 @@ const TRANSPORT_REASONS = {
   noHandler: 'no-handler',
   /** A retry-schedule member the promote-retries Lua step could not move into the lane (written by Lua). */
   unpromotable: 'unpromotable',
+  /** Redis refused a Redis write an idempotent handler queued with `ctx.getEffects()` (at its commit). */
+  effectFailed: 'effect-failed',
 } as const;
 
 type ValueOf<T> = T[keyof T];

@@ -29,6 +29,10 @@ function segment(name: string): string {
 
 /** Ends the name of a stream's dead-letter stream. */
 const DEAD_LETTER_SUFFIX = ':dlq';
+/** Segment of the producers' idempotency markers (`<base>:idem:<key>`). */
+const EMIT_MARKER = ':idem:';
+/** Segment of the idempotent handlers' markers (`<base>:handled:<group>:<pattern>:<event id>`). */
+const HANDLED_MARKER = ':handled:';
 
 /**
  * Every key derived from a stream, built in one place. Derived keys hash to the stream's cluster slot: a stream
@@ -126,6 +130,30 @@ export class StreamKeys {
     return `nrs:consumer:${segment(group)}:${segment(consumer)}`;
   }
 
+  /**
+   * The marker of an idempotent emit with `key` to `stream`: a string holding the first entry's id while the
+   * window lasts. The key is escaped like a group name (`%` → `%25`, `:` → `%3A`).
+   */
+  static emitMarker(stream: string, key: string): string {
+    return `${StreamKeys.base(stream)}${EMIT_MARKER}${segment(key)}`;
+  }
+
+  /**
+   * The marker saying `group`'s idempotent handler of `pattern` has handled the event `eventId` on `stream` (a
+   * string, expiring): `…:handled:<group>:<pattern>:<event id>`, or `…:handled:<group>:<pattern>:entry:<entry id>`
+   * for an entry without an event id. Every name is escaped like a group name, so the two forms never meet.
+   */
+  static handledMarker(
+    stream: string,
+    group: string,
+    pattern: string,
+    eventId: string | undefined,
+    entryId: string,
+  ): string {
+    const event = eventId === undefined ? `entry:${entryId}` : segment(eventId);
+    return `${StreamKeys.base(stream)}${HANDLED_MARKER}${segment(group)}:${segment(pattern)}:${event}`;
+  }
+
   /** The source stream of a derived key built here (`{orders}:dlq` → `orders`), or undefined for other keys. */
   static sourceOf(key: string): string | undefined {
     const tag = hashTag(key);
@@ -133,8 +161,9 @@ export class StreamKeys {
       return undefined; // every derived key has a tag: the stream's own, or the one wrapped around it
     }
     // The stream ends at the first derived-key suffix after its tag; a retry lane's group may be unescaped
-    // (keys written before group names were escaped), so anything after `:retry:` counts.
-    const match = /^(.*?)(:dlq(:log)?|:retry:.+)$/s.exec(key.slice(tag.close + 1));
+    // (keys written before group names were escaped), so anything after `:retry:` counts, as after a marker's
+    // `:idem:` or `:handled:`.
+    const match = /^(.*?)(:dlq(:log)?|:retry:.+|:idem:.+|:handled:.+)$/s.exec(key.slice(tag.close + 1));
     if (!match) {
       return undefined;
     }
