@@ -277,4 +277,24 @@ describe('idempotent handlers', () => {
       'ctx.getEffects() is only available in idempotent handlers (@Idempotent() or deliveryPolicy({ idempotent }))',
     ]);
   });
+
+  it('refuses an idempotent handler on an informational route at start', async () => {
+    const channel = newStream('idem-info');
+
+    @Controller()
+    class Informational {
+      @Idempotent()
+      @EventPattern(channel)
+      handle(): void {}
+    }
+
+    await expect(
+      startConsumer([Informational], {
+        group: 'g',
+        routes: [{ stream: channel, patterns: [channel], durable: false }],
+      }),
+    ).rejects.toThrow(
+      `@EventPattern('${channel}') is idempotent, but its route is informational (durable: false): nothing is acknowledged there`,
+    );
+  });
 });
