@@ -92,7 +92,6 @@ export class ConsumerPipeline {
         scripts,
         outcomes,
         group: options.group,
-        mayWrite,
         telemetry,
         logger,
       }),

@@ -147,13 +147,8 @@ export class EntryDispatcher {
     const settlement = new Settlement(delivery, deps.outcomes, decoded.pattern, bound.policy);
     let features: DeliveryFeatures | undefined;
     if (bound.policy.idempotent) {
-      features = await deps.idempotency.prepare(
-        delivery,
-        bound,
-        decoded.eventId,
-        decoded.pattern,
-        settlement,
-      );
+      const { ttlMs } = bound.policy.idempotent;
+      features = await deps.idempotency.prepare(delivery, bound.pattern, ttlMs, decoded, settlement);
       if (!features) {
         return; // handled before (acknowledged as a duplicate), or not checkable now (stays pending)
       }

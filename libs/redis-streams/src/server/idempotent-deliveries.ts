@@ -2,12 +2,11 @@ import { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { DeliveryFeatures } from '../ctx-host/delivery-features';
 import { EffectQueue } from '../ctx-host/idempotent-effects';
-import { describeError, redisErrorCode } from '../errors/describe-error';
+import { describeError } from '../errors/describe-error';
 import { RedisScripts } from '../lua/scripts';
 import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
 import { StreamKeys } from '../wire/stream-keys';
 import { Delivery } from './delivery';
-import { BoundHandler } from './handler-table';
 import { Outcomes } from './outcomes';
 import { Settlement } from './settlement';
 import { Telemetry } from './telemetry';
@@ -18,8 +17,6 @@ export interface IdempotentDeliveriesDeps {
   scripts: RedisScripts;
   outcomes: Outcomes;
   group: string;
-  /** False (or a promise of false) once this process may no longer settle entries (it lost its consumer name). */
-  mayWrite(): boolean | Promise<boolean>;
   telemetry: Telemetry;
   logger: LoggerService;
 }
@@ -35,26 +32,22 @@ export class IdempotentDeliveries {
   constructor(private readonly deps: IdempotentDeliveriesDeps) {}
 
   /**
-   * Checks the marker of `delivery` for `bound`'s handler. Resolves with the delivery's features (its effects) when
-   * the handler should run, its `commit` set; undefined when it must not: a duplicate (acknowledged and counted), or
-   * the check failed (logged; the entry stays pending and comes back).
+   * Checks the marker of `delivery` for the handler registered as `handlerPattern`, whose markers live `ttlMs`.
+   * Resolves with the delivery's features (its effects) when the handler should run, its `commit` set; undefined
+   * when it must not: a duplicate (acknowledged and counted), or the check failed (logged; the entry stays pending
+   * and comes back).
    */
   async prepare(
     delivery: Delivery,
-    bound: BoundHandler,
-    eventId: string | undefined,
-    pattern: string,
+    handlerPattern: string,
+    ttlMs: number,
+    event: { eventId: string | undefined; pattern: string },
     settlement: Settlement,
   ): Promise<DeliveryFeatures | undefined> {
     const { deps } = this;
-    const ttlMs = bound.policy.idempotent?.ttlMs as number;
-    const marker = StreamKeys.handledMarker(
-      delivery.stream,
-      deps.group,
-      bound.pattern,
-      eventId,
-      delivery.originalId,
-    );
+    const { eventId, pattern } = event;
+    const { stream, originalId } = delivery;
+    const marker = StreamKeys.handledMarker(stream, deps.group, handlerPattern, eventId, originalId);
     let seen: boolean;
     try {
       seen = (await deps.commands.exists(marker)) === 1;
@@ -91,7 +84,7 @@ export class IdempotentDeliveries {
     const { deps } = this;
     delivery.held.renew = false; // as for the other Lua ends: a renewal racing the step would report it lost
     const encoded = effects.close();
-    if (!(await this.mayWrite(delivery))) {
+    if (!(await deps.outcomes.mayWrite(delivery, 'not committed'))) {
       return;
     }
     let result: Awaited<ReturnType<RedisScripts['commitIdempotent']>>;
@@ -118,7 +111,7 @@ export class IdempotentDeliveries {
       // the log gets the command and the error code only.
       deps.logger.warn(
         `${delivery.stream} ${delivery.originalId}: effect ${result.effect} (${name}) refused by Redis ` +
-          `(${redisErrorCode(new Error(result.message)) ?? 'error'}); dead-lettering`,
+          `(${/^[A-Z]+\b/.exec(result.message)?.[0] ?? 'error'}); dead-lettering`,
       );
       await deps.outcomes.deadLetter(delivery, {
         reason: DEAD_LETTER_REASONS.effectFailed,
@@ -138,23 +131,5 @@ export class IdempotentDeliveries {
         stage: 'at-commit',
       });
     }
-  }
-
-  /** False when this process lost its consumer name (or cannot confirm it now): the entry then stays pending. */
-  private async mayWrite(delivery: Delivery): Promise<boolean> {
-    try {
-      const answer = this.deps.mayWrite();
-      if (answer === true || (await answer)) {
-        return true;
-      }
-      this.deps.logger.warn(
-        `${delivery.stream} ${delivery.originalId}: not committed: this process lost its consumer name`,
-      );
-    } catch (error) {
-      this.deps.logger.warn(
-        `${delivery.stream} ${delivery.originalId}: not committed, stays pending: consumer name not confirmed: ${describeError(error)}`,
-      );
-    }
-    return false;
   }
 }

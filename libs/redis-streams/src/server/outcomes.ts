@@ -74,8 +74,11 @@ export class Outcomes {
     delivery.held.renew = false;
   }
 
-  /** False when this process lost its consumer name (or cannot confirm it now): the entry then stays pending. */
-  private async mayWrite(delivery: Delivery, what: string): Promise<boolean> {
+  /**
+   * False when this process lost its consumer name (or cannot confirm it now): the entry then stays pending. `what`
+   * says in the log what was not done.
+   */
+  async mayWrite(delivery: Delivery, what: string): Promise<boolean> {
     try {
       const answer = this.deps.mayWrite();
       if (answer === true || (await answer)) {
