@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { StreamKeys } from './stream-keys';
 
@@ -147,6 +148,14 @@ describe('StreamKeys', () => {
     expect(StreamKeys.handledMarker('orders', 'billing', 'order.*', undefined, '1700-3')).toBe(
       '{orders}:handled:billing:order.*:entry:1700-3',
     );
+    // An event id is spelled out up to 200 characters; a longer one is written as its SHA-256.
+    expect(StreamKeys.handledMarker('o', 'g', 'p', 'x'.repeat(200), '1-0')).toBe(
+      `{o}:handled:g:p:${'x'.repeat(200)}`,
+    );
+    const long = 'x'.repeat(201);
+    expect(StreamKeys.handledMarker('o', 'g', 'p', long, '1-0')).toBe(
+      `{o}:handled:g:p:digest:${createHash('sha256').update(long).digest('hex')}`,
+    );
     const markers = new Map<string, string>();
     const add = (key: string, owner: string): void => {
       const previous = markers.get(key);
@@ -163,7 +172,7 @@ describe('StreamKeys', () => {
       }
       for (const group of ['g', 'g:p']) {
         for (const pattern of ['p', 'p:e', 'entry']) {
-          for (const eventId of ['e', 'entry:1-0', '1-0', undefined]) {
+          for (const eventId of ['e', 'entry:1-0', '1-0', 'digest:ab', 'y'.repeat(201), undefined]) {
             const marker = StreamKeys.handledMarker(stream, group, pattern, eventId, '1-0');
             expect(slot(marker)).toBe(slot(stream));
             add(marker, `${stream} ${group} ${pattern} ${String(eventId)}`);

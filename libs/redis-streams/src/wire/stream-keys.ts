@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 
 /**
@@ -33,6 +34,8 @@ const DEAD_LETTER_SUFFIX = ':dlq';
 const EMIT_MARKER = ':idem:';
 /** Segment of the idempotent handlers' markers (`<base>:handled:<group>:<pattern>:<event id>`). */
 const HANDLED_MARKER = ':handled:';
+/** Longest event id a handled marker spells out; a longer one (any producer can write one) is digested. */
+const MAX_MARKER_EVENT_ID = 200;
 
 /**
  * Every key derived from a stream, built in one place. Derived keys hash to the stream's cluster slot: a stream
@@ -140,8 +143,9 @@ export class StreamKeys {
 
   /**
    * The marker saying `group`'s idempotent handler of `pattern` has handled the event `eventId` on `stream` (a
-   * string, expiring): `…:handled:<group>:<pattern>:<event id>`, or `…:handled:<group>:<pattern>:entry:<entry id>`
-   * for an entry without an event id. Every name is escaped like a group name, so the two forms never meet.
+   * string, expiring): `…:handled:<group>:<pattern>:<event id>`; for an event id over 200 characters
+   * `…:digest:<its SHA-256, hex>`, for an entry without one `…:entry:<entry id>`. Every name is escaped like a group
+   * name, so the three forms never meet.
    */
   static handledMarker(
     stream: string,
@@ -150,7 +154,12 @@ export class StreamKeys {
     eventId: string | undefined,
     entryId: string,
   ): string {
-    const event = eventId === undefined ? `entry:${entryId}` : segment(eventId);
+    const event =
+      eventId === undefined
+        ? `entry:${entryId}`
+        : eventId.length > MAX_MARKER_EVENT_ID
+          ? `digest:${createHash('sha256').update(eventId, 'utf8').digest('hex')}`
+          : segment(eventId);
     return `${StreamKeys.base(stream)}${HANDLED_MARKER}${segment(group)}:${segment(pattern)}:${event}`;
   }
 
