@@ -34,8 +34,8 @@ export interface DeliveryPolicyOptions {
    */
   autoAck?: boolean;
   /**
-   * Run the handler at most once per event and group (see `@Idempotent`): `true` or `{ ttlMs }` (default 24 h) turns
-   * it on, `false` off (over a server default). Default off.
+   * Skip events this group's handler has handled already and apply its `ctx.getEffects()` writes once (see
+   * `@Idempotent`): `true` or `{ ttlMs }` (default 24 h) turns it on, `false` off (over a server default). Default off.
    */
   idempotent?: IdempotentOptions | boolean;
 }
