@@ -44,12 +44,13 @@ export class ChildConsumer {
   private constructor(readonly process: ChildProcess) {}
 
   /** Spawns the fixture and resolves once it printed READY (rejects if it exits first or takes > 30 s). */
-  static async start(env: ChildConsumerEnv): Promise<ChildConsumer> {
-    const child = spawnTsFixture('test/fixtures/consumer-process.ts', { ...env }, [
-      'ignore',
-      'pipe',
-      'inherit',
-    ]);
+  static start(env: ChildConsumerEnv): Promise<ChildConsumer> {
+    return ChildConsumer.startFixture('test/fixtures/consumer-process.ts', { ...env });
+  }
+
+  /** Spawns another consumer fixture (path from the root) that prints READY once listening. */
+  static async startFixture(file: string, env: Record<string, string | undefined>): Promise<ChildConsumer> {
+    const child = spawnTsFixture(file, env, ['ignore', 'pipe', 'inherit']);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('fixture consumer did not start in 30 s')), 30_000);
       let output = '';

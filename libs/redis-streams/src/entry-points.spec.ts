@@ -39,6 +39,7 @@ describe('entry points', () => {
         'DEFAULT_SERVER_OPTIONS',
         'ENVELOPE_FIELDS',
         'EmitEvent',
+        'Idempotent',
         'InvalidEventError',
         'InvalidOptionsError',
         'REDIS_STREAMS_TRANSPORT',

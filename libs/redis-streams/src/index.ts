@@ -73,4 +73,8 @@ export { currentTraceparent, runWithTraceparent } from './tracing/trace-carrier'
 export { isValidTraceparent } from './tracing/traceparent';
 export type { TraceContextHeaders } from './tracing/trace-carrier';
 export type { HandledEntry, RetriedEntry } from './server/server-types';
+export { Idempotent } from './decorators/idempotent.decorator';
+export type { IdempotentOptions } from './options/idempotency-options';
+export type { EffectArgument, IdempotentEffects } from './ctx-host/idempotent-effects';
+export type { DuplicateSkippedEntry } from './server/server-types';
 export type { EmitFailure, EmittedEvent } from './client/client-redis-streams';

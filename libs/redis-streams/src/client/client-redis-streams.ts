@@ -12,16 +12,18 @@ import {
   ResolvedClientOptions,
   resolveClientOptions,
 } from '../options/client-options';
+import { idempotentXadd } from '../lua/scripts';
 import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
 import { encodeEntry } from '../wire/entry-encoder';
 import { eventTtl } from '../options/expiry-options';
 import { withTraceHeaders } from '../tracing/trace-headers';
 import { encodeInformationalMessage } from '../wire/informational-message';
+import { StreamKeys } from '../wire/stream-keys';
+import { emitIdempotency } from './idempotent-emit';
 import { RedisStreamsRecord } from './redis-streams.record';
 import { ReplyInbox } from './reply-inbox';
 import { OpenCall, RequestCalls, RequestStats } from './request-calls';
-import { StreamKeys } from '../wire/stream-keys';
 import { requestHeaders } from '../wire/request-headers';
 import { assertInteger } from '../options/connection-options';
 import { RouteCache } from './route-cache';
@@ -43,8 +45,10 @@ export type RedisStreamsClientStatus = 'connected' | 'disconnected' | 'reconnect
 export interface EmittedEvent {
   stream: string;
   pattern: string;
-  /** The entry id Redis assigned. */
+  /** The entry id Redis assigned (for a duplicate: the first entry's). */
   id: string;
+  /** True when an emit with an `idempotencyKey` found the key used within its window: nothing was written. */
+  duplicate?: boolean;
 }
 
 /** An XADD that Redis refused or that failed with the connection (the caller got the error too). */
@@ -172,12 +176,13 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     const data: unknown = record ? record.data : packet.data;
     const route = this.routes.routeFor(pattern);
     const options = record?.options;
+    const idempotency = options && emitIdempotency(route, options, this.options.idempotencyWindowMs);
     const fields = encodeEntry(
       route,
       pattern,
       data,
       {
-        eventId: options?.eventId,
+        eventId: options?.eventId ?? idempotency?.key,
         headers:
           route.writeCodec === 'flat' ? undefined : withTraceHeaders(this.defaultHeaders, options?.headers),
         fields: options?.fields,
@@ -191,9 +196,15 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     if (route.durable === false) {
       return (await this.publishInformational(connection, stream, pattern, fields)) as T;
     }
+    const marker = idempotency && StreamKeys.emitMarker(stream, idempotency.key);
     let id: string | null;
+    let duplicate = false;
     try {
-      id = await connection.xadd(stream, '*', ...fields);
+      if (idempotency && marker) {
+        ({ id, duplicate } = await idempotentXadd(connection, marker, stream, idempotency.windowMs, fields));
+      } else {
+        id = await connection.xadd(stream, '*', ...fields);
+      }
     } catch (error) {
       // ioredis errors carry the command's arguments (the payload): pass on the message only.
       const code = redisErrorCode(error);
@@ -202,7 +213,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
       throw failure;
     }
     if (this.events.listenerCount('emitted') > 0) {
-      this.events.emit('emitted', { stream, pattern, id: id ?? '' });
+      this.events.emit('emitted', { stream, pattern, id: id ?? '', duplicate });
     }
     return id as T;
   }

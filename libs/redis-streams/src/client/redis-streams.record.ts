@@ -1,7 +1,15 @@
 /** Per-event options for {@link RedisStreamsRecord}. */
 export interface RedisStreamsRecordOptions {
-  /** Idempotency key written as `event_id`. Default: a new UUID. Consumers dedupe on it. */
+  /** Written as `event_id`. Default: the `idempotencyKey` when given, else a new UUID. Consumers dedupe on it. */
   eventId?: string;
+  /**
+   * Makes the emit idempotent: emits with the same key to the same stream within the window write one entry, and
+   * each resolves with that first entry's id (one Lua step: the marker and the XADD). Also the default `eventId`.
+   * A non-empty string of at most 512 characters; refused on `flat` and informational (`durable: false`) routes.
+   */
+  idempotencyKey?: string;
+  /** How long the key is remembered (ms, from the first write). Default: the client's `idempotencyWindowMs` (24 h). */
+  idempotencyWindowMs?: number;
   /** Headers merged over the client's defaults (`source`). Values must be strings. */
   headers?: Record<string, string>;
   /**

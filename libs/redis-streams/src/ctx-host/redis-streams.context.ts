@@ -1,6 +1,8 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import { traceIdOf } from '../tracing/traceparent';
+import { RedisStreamsError } from '../errors/redis-streams.error';
 import type { DeliveryFeatures } from './delivery-features';
+import type { IdempotentEffects } from './idempotent-effects';
 
 /** Manual settlement of one delivery (see {@link RedisStreamsContext.ack}). */
 export interface DeliveryControl {
@@ -138,6 +140,21 @@ export class RedisStreamsContext extends BaseRpcContext<RedisStreamsContextArgs>
    */
   getCircuitState(): 'closed' | 'half-open' | undefined {
     return this.features().circuitState;
+  }
+
+  /**
+   * The effects of this delivery, for idempotent handlers only (`@Idempotent()`): Redis write commands queued here
+   * run once the handler succeeded, in the same atomic step that records the event as handled and acknowledges it,
+   * so they are applied exactly once per event and group. Throws in a handler that is not idempotent.
+   */
+  getEffects(): IdempotentEffects {
+    const effects = this.features().effects;
+    if (!effects) {
+      throw new RedisStreamsError(
+        'ctx.getEffects() is only available in idempotent handlers (@Idempotent() or deliveryPolicy({ idempotent }))',
+      );
+    }
+    return effects;
   }
 
   /** The facilities of this delivery's features (see {@link DeliveryFeatures}); empty when none applies. */

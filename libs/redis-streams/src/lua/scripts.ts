@@ -10,6 +10,8 @@ import { RELEASE_CONSUMER_LEASE_LUA } from './release-consumer-lease.lua';
 import { RENEW_CONSUMER_LEASE_LUA } from './renew-consumer-lease.lua';
 import { RENEW_LEASES_LUA } from './renew-leases.lua';
 import { CLAIM_OWN_PENDING_LUA } from './claim-own-pending.lua';
+import { COMMIT_IDEMPOTENT_LUA } from './commit-idempotent.lua';
+import { IDEMPOTENT_XADD_LUA } from './idempotent-xadd.lua';
 import { RECLAIM_IDLE_LUA } from './reclaim-idle.lua';
 import { SCHEDULE_RETRY_LUA } from './schedule-retry.lua';
 import { TRIM_BEHIND_GROUPS_LUA } from './trim-behind-groups.lua';
@@ -30,7 +32,45 @@ const SCRIPTS = {
   nrsRenewConsumerLeaseV1: { numberOfKeys: 1, lua: RENEW_CONSUMER_LEASE_LUA },
   nrsReleaseConsumerLeaseV1: { numberOfKeys: 1, lua: RELEASE_CONSUMER_LEASE_LUA },
   nrsDeleteIdleConsumerV1: { numberOfKeys: 1, lua: DELETE_IDLE_CONSUMER_LUA },
+  nrsCommitIdempotentV1: { numberOfKeys: 2, lua: COMMIT_IDEMPOTENT_LUA },
 } as const;
+
+/**
+ * The client's one script, defined on its connection only when first used: the client's connection is
+ * auto-pipelined, and every ioredis pipeline (one per batch of emits) copies each script defined on its connection.
+ */
+const CLIENT_SCRIPTS = {
+  nrsIdempotentXaddV1: { numberOfKeys: 2, lua: IDEMPOTENT_XADD_LUA },
+} as const;
+const clientScriptsDefined = new WeakSet<Redis>();
+
+/**
+ * See idempotent-xadd.lua.ts: XADDs `fields` to `stream` unless `marker` exists; resolves with the entry id written,
+ * or the first one's (`duplicate: true`).
+ */
+export async function idempotentXadd(
+  connection: Redis,
+  marker: string,
+  stream: string,
+  windowMs: number,
+  fields: readonly string[],
+): Promise<{ id: string; duplicate: boolean }> {
+  if (!clientScriptsDefined.has(connection)) {
+    connection.defineCommand('nrsIdempotentXaddV1', CLIENT_SCRIPTS.nrsIdempotentXaddV1);
+    clientScriptsDefined.add(connection);
+  }
+  const command = (connection as unknown as Record<string, ScriptCall>).nrsIdempotentXaddV1;
+  const [id, duplicate] = (await command.call(connection, marker, stream, windowMs, ...fields)) as [
+    string,
+    number,
+  ];
+  return { id: String(id), duplicate: Number(duplicate) === 1 };
+}
+
+/** What committing an idempotent delivery did (see commit-idempotent.lua.ts). */
+export type IdempotentCommit =
+  | { outcome: 'committed' | 'duplicate'; acked: number }
+  | { outcome: 'effect-refused'; effect: number; message: string };
 
 const bound = new WeakMap<Redis, RedisScripts>();
 
@@ -250,6 +290,34 @@ export class RedisScripts {
   /** See delete-idle-consumer.lua.ts. Resolves true when deleted, false when it has pending entries. */
   async deleteIdleConsumer(key: string, group: string, consumer: string): Promise<boolean> {
     return Number(await this.call('nrsDeleteIdleConsumerV1')(key, group, consumer)) === 1;
+  }
+
+  /** See commit-idempotent.lua.ts. `effects` is the encoded tail of ARGV (count, then argc + values per command). */
+  async commitIdempotent(
+    readKey: string,
+    marker: string,
+    group: string,
+    id: string,
+    ttlMs: number,
+    markerValue: string,
+    fromLane: boolean,
+    effects: Array<string | Buffer>,
+  ): Promise<IdempotentCommit> {
+    const reply = (await this.call('nrsCommitIdempotentV1')(
+      readKey,
+      marker,
+      group,
+      id,
+      ttlMs,
+      markerValue,
+      fromLane ? '1' : '0',
+      ...effects,
+    )) as [number, number, unknown?];
+    const [code, detail, message] = reply;
+    if (Number(code) === 2) {
+      return { outcome: 'effect-refused', effect: Number(detail), message: String(message) };
+    }
+    return { outcome: Number(code) === 1 ? 'committed' : 'duplicate', acked: Number(detail) };
   }
 
   private call(name: keyof typeof SCRIPTS | `${keyof typeof SCRIPTS}Buffer`): ScriptCall {

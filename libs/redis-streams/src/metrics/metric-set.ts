@@ -82,12 +82,14 @@ type MetricClass<M> = abstract new (...args: never[]) => M;
 /** Every metric of the library on one registry, created once (or reused when already registered there). */
 export class MetricSet {
   readonly emitted: Counter<'stream' | 'pattern'>;
+  readonly emitDuplicates: Counter<'stream' | 'pattern'>;
   readonly emitFailures: Counter<'stream' | 'pattern' | 'code'>;
   readonly handled: Counter<Labels>;
   readonly handlerFailures: Counter<Labels | 'reason'>;
   readonly retries: Counter<Labels>;
   readonly deadLetters: Counter<Labels | 'reason'>;
   readonly rejected: Counter<'stream' | 'group' | 'reason'>;
+  readonly duplicatesSkipped: Counter<Labels>;
   readonly handlerDuration: Histogram<Labels | 'outcome'>;
   readonly inFlight: Gauge<'group'>;
   readonly circuitState: Gauge<Labels>;
@@ -121,6 +123,11 @@ export class MetricSet {
       'stream',
       'pattern',
     ]);
+    this.emitDuplicates = this.counter(
+      'emit_duplicates_total',
+      'Idempotent emits whose key was written already within its window (nothing written).',
+      ['stream', 'pattern'],
+    );
     this.emitFailures = this.counter('emit_failures_total', 'Events clients could not write.', [
       'stream',
       'pattern',
@@ -140,6 +147,11 @@ export class MetricSet {
       ...sg,
       'reason',
     ]);
+    this.duplicatesSkipped = this.counter(
+      'duplicates_skipped_total',
+      'Deliveries of idempotent handlers acknowledged as duplicates of an event the group handled already.',
+      sgp,
+    );
     this.handlerDuration =
       this.reuse(Histogram, 'handler_duration_seconds') ??
       new Histogram({

@@ -102,15 +102,18 @@ export class RedisStreamsMetrics {
     return this;
   }
 
-  /** Counts the events `client` writes (`events_emitted_total`) and fails to write (`emit_failures_total`). */
+  /**
+   * Counts the events `client` writes (`events_emitted_total`), the idempotent emits it found written already
+   * (`emit_duplicates_total`) and those it fails to write (`emit_failures_total`).
+   */
   observeClient(client: ClientRedisStreams): this {
     const { set, patterns, clients } = this.hub;
     if (clients.has(client)) {
       return this;
     }
     clients.add(client);
-    client.on('emitted', ({ stream, pattern }) => {
-      set.emitted.inc({ stream, pattern: patterns.label(pattern) });
+    client.on('emitted', ({ stream, pattern, duplicate }) => {
+      (duplicate ? set.emitDuplicates : set.emitted).inc({ stream, pattern: patterns.label(pattern) });
     });
     client.on('emit-failed', ({ stream, pattern, code }) => {
       set.emitFailures.inc({ stream, pattern: patterns.label(pattern), code: errorCodeLabel(code) });

@@ -97,6 +97,9 @@ export class ServerMetrics {
     server.on('expired', ({ stream, pattern }) => {
       set.expired.inc({ stream, group, pattern: patterns.label(pattern) });
     });
+    server.on('duplicate-skipped', ({ stream, pattern }) => {
+      set.duplicatesSkipped.inc({ stream, group, pattern: patterns.label(pattern) });
+    });
   }
 
   private statsOf(server: ServerRedisStreams): Record<StatCounterKey, number> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { RedisConnectionOptions, assertInteger, resolveRedisUrl } from './connection-options';
+import { IDEMPOTENCY_DEFAULTS, assertEmitWindow } from './idempotency-options';
 import { RoutingOptions, resolveRoutes } from './routing-options';
 import { stripUndefined } from './server-options';
 
@@ -32,6 +33,11 @@ export interface RedisStreamsClientOptions extends RedisConnectionOptions, Routi
   replyStreamTtlMs?: number;
   /** Names this instance's reply stream. Default `host-pid-random`, unique per client instance. */
   instanceId?: string;
+  /**
+   * How long an emit's `idempotencyKey` is remembered (ms, from its first write), unless the record says otherwise.
+   * Default 24 h; 1 ms to 365 days.
+   */
+  idempotencyWindowMs?: number;
 }
 
 /** Longest `requestTimeoutMs` (and per-call `timeoutMs`): one day. */
@@ -45,6 +51,7 @@ export const DEFAULT_CLIENT_OPTIONS = {
   streamPrefix: '',
   requestTimeoutMs: 30_000,
   replyStreamTtlMs: 30_000,
+  idempotencyWindowMs: IDEMPOTENCY_DEFAULTS.emitWindowMs,
 } as const;
 
 /** Client options with defaults applied. */
@@ -72,6 +79,7 @@ export function resolveClientOptions(options: RedisStreamsClientOptions = {}): R
   if (typeof resolved.instanceId !== 'string' || resolved.instanceId.trim() === '') {
     throw new InvalidOptionsError('instanceId must be a non-empty string');
   }
+  assertEmitWindow('idempotencyWindowMs', resolved.idempotencyWindowMs);
   resolveRoutes(resolved.routes);
   return resolved;
 }

@@ -5,6 +5,12 @@ import {
   resolveCircuitBreaker,
 } from './circuit-breaker-options';
 import { assertInteger } from './connection-options';
+import {
+  IDEMPOTENT_EXTRAS_KEY,
+  IdempotentOptions,
+  ResolvedIdempotentOptions,
+  resolveIdempotent,
+} from './idempotency-options';
 
 /** How the wait before a retry grows. */
 export interface BackoffOptions {
@@ -34,6 +40,11 @@ export interface DeliveryPolicyOptions {
   autoAck?: boolean;
   /** Pauses the handler's deliveries after repeated transient failures (see {@link CircuitBreakerOptions}). Default off. */
   circuitBreaker?: CircuitBreakerOptions | false;
+  /**
+   * Skip events this group's handler has handled already and apply its `ctx.getEffects()` writes once (see
+   * `@Idempotent`): `true` or `{ ttlMs }` (default 24 h) turns it on, `false` off (over a server default). Default off.
+   */
+  idempotent?: IdempotentOptions | boolean;
 }
 
 /** A policy with every default applied. */
@@ -44,6 +55,8 @@ export interface DeliveryPolicy {
   autoAck: boolean;
   /** Undefined when the handler has no circuit breaker. */
   circuitBreaker: CircuitBreakerSettings | undefined;
+  /** Set when the handler is idempotent. */
+  idempotent: ResolvedIdempotentOptions | undefined;
 }
 
 /** Defaults of the delivery policy, in one place. */
@@ -53,6 +66,7 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   handlerTimeoutMs: undefined,
   autoAck: true,
   circuitBreaker: undefined,
+  idempotent: undefined,
 };
 
 /** The key under which a handler's policy rides in `@EventPattern(pattern, extras)`. */
@@ -66,6 +80,28 @@ export function deliveryPolicy(policy: DeliveryPolicyOptions): {
   [POLICY_EXTRAS_KEY]: DeliveryPolicyOptions;
 } {
   return { [POLICY_EXTRAS_KEY]: policy };
+}
+
+/**
+ * The policy options a handler's `@EventPattern` extras carry: the `redisStreams` key, with the `idempotent` setting
+ * `@Idempotent` wrote beside it when `@EventPattern` replaced its copy in that key. The two may not disagree.
+ */
+export function policyOptionsOfExtras(
+  extras: Readonly<Record<string, unknown>> | undefined,
+  where: string,
+): DeliveryPolicyOptions | undefined {
+  const policy = extras?.[POLICY_EXTRAS_KEY] as DeliveryPolicyOptions | undefined;
+  const decorated = extras?.[IDEMPOTENT_EXTRAS_KEY] as IdempotentOptions | undefined;
+  if (decorated === undefined || (policy !== undefined && (policy === null || typeof policy !== 'object'))) {
+    return policy;
+  }
+  const own = policy?.idempotent;
+  if (own !== undefined && JSON.stringify(own) !== JSON.stringify(decorated)) {
+    throw new InvalidOptionsError(
+      `${where}: @Idempotent and deliveryPolicy({ idempotent }) disagree; set it in one place`,
+    );
+  }
+  return { ...policy, idempotent: decorated };
 }
 
 /** Merges `override` over `base` and validates the result; `where` names the source in errors. */
@@ -91,6 +127,7 @@ export function resolveDeliveryPolicy(
       override.circuitBreaker,
       `${where}.circuitBreaker`,
     ),
+    idempotent: resolveIdempotent(override.idempotent, base.idempotent, where),
   };
   assertInteger(`${where}.maxDeliveries`, policy.maxDeliveries, 1, 1000);
   assertInteger(`${where}.backoff.baseMs`, backoff.baseMs, 0);

@@ -19,6 +19,7 @@ function setUp(random = 0.5) {
       isEventHandler: true,
     }),
     policy: resolveDeliveryPolicy(DEFAULT_DELIVERY_POLICY, circuitBreaker ? { circuitBreaker } : {}, 'h'),
+    pattern: 'h',
     request: false,
   });
   const a = bound({ consecutiveFailures: 2, openMs: 1000, maxOpenMs: 4000 });

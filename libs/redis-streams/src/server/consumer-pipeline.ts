@@ -10,6 +10,7 @@ import { EntryDispatcher, HandlerRunner } from './entry-dispatcher';
 import { ensureGroups } from './group-manager';
 import { handOver } from './handover';
 import { HandlerTable } from './handler-table';
+import { IdempotentDeliveries } from './idempotent-deliveries';
 import { InFlight } from './in-flight';
 import { sweepIdleConsumers } from './idle-consumers';
 import { LeaseKeeper } from './lease-keeper';
@@ -99,6 +100,14 @@ export class ConsumerPipeline {
       limits: options,
       table,
       outcomes,
+      idempotency: new IdempotentDeliveries({
+        commands,
+        scripts,
+        outcomes,
+        group: options.group,
+        telemetry,
+        logger,
+      }),
       inFlight,
       telemetry,
       logger,

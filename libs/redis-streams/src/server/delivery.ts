@@ -29,6 +29,8 @@ export interface Delivery {
   orderingKey?: string;
   /** True when it was queued behind an earlier entry of its ordering key: let go, to be fetched again in its turn. */
   queuedBehindKey?: boolean;
+  /** Set for an idempotent handler: acknowledges through its commit (marker, effects and XACK in one Lua step). */
+  commit?: () => Promise<void>;
 }
 
 /**

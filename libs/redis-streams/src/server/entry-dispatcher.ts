@@ -1,6 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
 import { takeFailure } from '../ctx-host/failure-record';
+import type { DeliveryFeatures } from '../ctx-host/delivery-features';
 import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
 import { BadEntryError } from '../errors/bad-entry.error';
 import { describeError } from '../errors/describe-error';
@@ -18,6 +19,7 @@ import { expiryOf } from '../wire/expiry';
 import { InFlight } from './in-flight';
 import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
 import { Delivery, QueuedDelivery, toDelivery } from './delivery';
+import { IdempotentDeliveries } from './idempotent-deliveries';
 import { Outcomes } from './outcomes';
 import { withDeadline } from './handler-deadline';
 import { Settlement } from './settlement';
@@ -66,6 +68,8 @@ export interface EntryDispatcherDeps {
   limits: DecodeLimits;
   table: HandlerTable;
   outcomes: Outcomes;
+  /** The marker check and commit of idempotent handlers. */
+  idempotency: IdempotentDeliveries;
   inFlight: InFlight;
   telemetry: Telemetry;
   logger: LoggerService;
@@ -350,6 +354,14 @@ export class EntryDispatcher {
     if (expiresAt !== undefined && expiresAt <= Date.now()) {
       return settleExpired(delivery, decoded.pattern, expiresAt, route, settlement, deps.telemetry);
     }
+    let features: DeliveryFeatures | undefined;
+    if (bound.policy.idempotent) {
+      const { ttlMs } = bound.policy.idempotent;
+      features = await deps.idempotency.prepare(delivery, bound.pattern, ttlMs, decoded, settlement);
+      if (!features) {
+        return; // handled before (acknowledged as a duplicate), or not checkable now (stays pending)
+      }
+    }
     const { maxDeliveries } = bound.policy;
     if (delivery.deliveryCount > maxDeliveries) {
       // Crash redeliveries count: an entry that keeps killing its consumer stops here.
@@ -384,7 +396,7 @@ export class EntryDispatcher {
       decoded.timestamp,
       settlement,
       delivery.held,
-      circuit && { circuitState: circuit.state },
+      circuit ? { ...features, circuitState: circuit.state } : features,
     ]);
     const startedAt = performance.now();
     const { result, settled } = this.run(bound, decoded, delivery, context, answer?.value);
@@ -414,7 +426,10 @@ export class EntryDispatcher {
       return;
     }
     if (bound.policy.autoAck || answer) {
-      settlement.succeed();
+      const committing = settlement.succeed();
+      if (committing) {
+        await committing; // an idempotent handler's commit: the entry stays held until it is done
+      }
     } // autoAck off and left unsettled: it stays pending and is redelivered after minIdleMs.
     deps.telemetry.handled(
       delivery.stream,

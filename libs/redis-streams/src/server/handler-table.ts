@@ -1,11 +1,6 @@
 import type { MessageHandler } from '@nestjs/microservices';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
-import {
-  DeliveryPolicy,
-  DeliveryPolicyOptions,
-  POLICY_EXTRAS_KEY,
-  resolveDeliveryPolicy,
-} from '../options/delivery-policy';
+import { DeliveryPolicy, policyOptionsOfExtras, resolveDeliveryPolicy } from '../options/delivery-policy';
 import { ResolvedRoute } from '../options/routing-options';
 import { StreamKeys } from '../wire/stream-keys';
 import { StreamRouter } from '../routing/stream-router';
@@ -14,6 +9,8 @@ import { isWildcard, wildcardPrefix } from '../wire/name-pattern';
 /** A handler and the delivery policy it runs under. */
 export interface BoundHandler {
   handler: MessageHandler;
+  /** The pattern the handler was registered with (`order.created`, `ingestion.*`). */
+  pattern: string;
   policy: DeliveryPolicy;
   /** True for a `@MessagePattern` handler: its entries are requests, answered on the caller's reply stream. */
   request: boolean;
@@ -86,14 +83,21 @@ export class HandlerTable {
         this.keys.set(route.stream, { stream: route.stream, lane: false });
         this.keys.set(lane, { stream: route.stream, lane: true });
       }
-      const extras = handler.extras as Record<string, DeliveryPolicyOptions | undefined> | undefined;
+      const where = `@${handler.isEventHandler ? 'EventPattern' : 'MessagePattern'}('${pattern}')`;
+      const options = policyOptionsOfExtras(handler.extras, where);
       const bound = {
         handler,
+        pattern,
         request: !handler.isEventHandler,
-        policy: resolveDeliveryPolicy(defaults, extras?.[POLICY_EXTRAS_KEY], `@EventPattern('${pattern}')`),
+        policy: resolveDeliveryPolicy(defaults, options, where),
       };
       if (bound.policy.circuitBreaker && !channel) {
         this.withCircuitBreaker.push({ stream: route.stream, pattern, bound });
+      }
+      if (channel && bound.policy.idempotent && options?.idempotent !== undefined) {
+        throw new InvalidOptionsError(
+          `${where} is idempotent, but its route is informational (durable: false): nothing is acknowledged there`,
+        );
       }
       if (isWildcard(pattern)) {
         entry.wildcards.push({ prefix: wildcardPrefix(pattern), bound });

@@ -57,6 +57,15 @@ export class Outcomes {
     this.deps.acks.add(delivery.readKey, delivery.id);
   }
 
+  /** Acknowledges a handled delivery: batched, or through its commit for an idempotent handler. */
+  succeed(delivery: Delivery): Promise<void> | undefined {
+    if (delivery.commit) {
+      return delivery.commit();
+    }
+    this.ack(delivery);
+    return undefined;
+  }
+
   /**
    * The entry's lease is no longer renewed once its end is on the way: a renewal racing the Lua step would find it
    * acknowledged and report it lost.
@@ -65,8 +74,11 @@ export class Outcomes {
     delivery.held.renew = false;
   }
 
-  /** False when this process lost its consumer name (or cannot confirm it now): the entry then stays pending. */
-  private async mayWrite(delivery: Delivery, what: string): Promise<boolean> {
+  /**
+   * False when this process lost its consumer name (or cannot confirm it now): the entry then stays pending. `what`
+   * says in the log what was not done.
+   */
+  async mayWrite(delivery: Delivery, what: string): Promise<boolean> {
     try {
       const answer = this.deps.mayWrite();
       if (answer === true || (await answer)) {

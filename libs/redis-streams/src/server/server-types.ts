@@ -118,6 +118,21 @@ export interface ExpiredEntry {
   action: 'ack' | 'dead-letter';
 }
 
+/**
+ * A delivery of an idempotent handler acknowledged as a duplicate: its event was handled by this group already.
+ * `before-handler`: the marker was found before running (the handler did not run); `at-commit`: another delivery of
+ * the same event committed while this one ran (it ran, its effects were discarded).
+ */
+export interface DuplicateSkippedEntry {
+  stream: string;
+  /** The entry's id in the stream. */
+  id: string;
+  pattern: string;
+  /** The event id it was deduplicated on (undefined: the entry had none, its entry id was used). */
+  eventId: string | undefined;
+  stage: 'before-handler' | 'at-commit';
+}
+
 /** Events a server emits, subscribed to with `server.on(event, callback)`. */
 export type RedisStreamsServerEvents = {
   /** A Redis connection error (message only; ioredis errors' arguments are stripped). */
@@ -140,6 +155,8 @@ export type RedisStreamsServerEvents = {
   'circuit-closed': (event: CircuitClosedEvent) => void;
   /** An entry was delivered after its expiry (message TTL): not handled. */
   expired: (entry: ExpiredEntry) => void;
+  /** An idempotent handler's delivery was acknowledged as a duplicate (see {@link DuplicateSkippedEntry}). */
+  'duplicate-skipped': (entry: DuplicateSkippedEntry) => void;
 };
 
 /** Counters since the server started. */
@@ -160,6 +177,8 @@ export interface RedisStreamsServerStats {
   processedTwice: number;
   /** Entries of patterns this service does not handle on a shared stream: acked, not handled. */
   skipped: number;
+  /** Deliveries of idempotent handlers acknowledged as duplicates of an event this group handled already. */
+  duplicatesSkipped: number;
   /** Entries that could not be decoded or had no handler on a single-pattern stream (dead-lettered). */
   rejected: number;
   /** Entries deleted from the stream while pending (removed from the PEL). */

@@ -19,6 +19,7 @@ describe('Settlement', () => {
   const calls: string[] = [];
   const outcomes = {
     ack: () => void calls.push('ack'),
+    succeed: () => void calls.push('ack'),
     retry: (_d: Delivery, delayMs: number) => Promise.resolve(void calls.push(`retry ${delayMs}`)),
     deadLetter: (_d: Delivery, cause: { reason: string }) =>
       Promise.resolve(void calls.push(`dlq ${cause.reason}`)),
@@ -30,7 +31,7 @@ describe('Settlement', () => {
     const settlement = new Settlement(delivery, outcomes, 'p', DEFAULT_DELIVERY_POLICY);
     await settlement.retry({ delayMs: 5 });
     await expect(settlement.ack()).rejects.toThrow(/already settled/);
-    settlement.succeed(); // the transport's own outcome after the handler: nothing more
+    await settlement.succeed(); // the transport's own outcome after the handler: nothing more
     expect(calls).toEqual(['retry 5']);
   });
 
@@ -50,7 +51,7 @@ describe('Settlement', () => {
 
   it('once the transport settled it, a late ctx call is refused', async () => {
     const settlement = new Settlement(delivery, outcomes, 'p', DEFAULT_DELIVERY_POLICY);
-    settlement.succeed();
+    await settlement.succeed();
     await expect(settlement.deadLetter('late')).rejects.toThrow(/already settled/);
     expect(calls).toEqual(['ack']);
   });

@@ -28,8 +28,7 @@ export class Settlement implements DeliveryControl {
 
   async ack(): Promise<void> {
     this.claim();
-    this.outcomes.ack(this.delivery);
-    await Promise.resolve();
+    await this.outcomes.succeed(this.delivery);
   }
 
   async retry(options?: { delayMs?: number }): Promise<void> {
@@ -57,13 +56,14 @@ export class Settlement implements DeliveryControl {
   /**
    * The handler finished: acknowledged, unless the handler settled it itself or the entry is gone from this
    * consumer's PEL (deleted, or acknowledged elsewhere). One another consumer took meanwhile is acknowledged too: it
-   * was handled.
+   * was handled. Resolves when an idempotent handler's commit is done (undefined for a batched ack).
    */
-  succeed(): void {
+  succeed(): Promise<void> | undefined {
     const { lost } = this.delivery.held;
     if (this.claimForTransport() && lost !== 'deleted' && lost !== 'gone') {
-      this.outcomes.ack(this.delivery);
+      return this.outcomes.succeed(this.delivery);
     }
+    return undefined;
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   DeadLetteredEntry,
   DeferredEntry,
   ExpiredEntry,
+  DuplicateSkippedEntry,
   HandlerFailure,
   RedisStreamsServerEvents,
   RedisStreamsServerStats,
@@ -37,6 +38,7 @@ export class Telemetry {
     acked: 0,
     processedTwice: 0,
     skipped: 0,
+    duplicatesSkipped: 0,
     rejected: 0,
     deletedWhilePending: 0,
     retried: 0,
@@ -168,6 +170,12 @@ export class Telemetry {
   /** An entry of a type this group does not handle on a shared stream: acknowledged, not handled. */
   skipped(): void {
     this.counters.skipped++;
+  }
+
+  /** An idempotent handler's delivery was acknowledged as a duplicate. */
+  duplicateSkipped(entry: DuplicateSkippedEntry): void {
+    this.counters.duplicatesSkipped++;
+    this.events.emit('duplicate-skipped', entry);
   }
 
   /** An XACK of `sent` ids acknowledged `acked` of them: the rest were settled elsewhere already (they ran twice). */

@@ -36,6 +36,8 @@ const TRANSPORT_REASONS = {
   unpromotable: 'unpromotable',
   /** Delivered after its `expires_at` header, on a route with `onExpired: 'dead-letter'` (message TTL). */
   expired: 'expired',
+  /** Redis refused a Redis write an idempotent handler queued with `ctx.getEffects()` (at its commit). */
+  effectFailed: 'effect-failed',
 } as const;
 
 type ValueOf<T> = T[keyof T];

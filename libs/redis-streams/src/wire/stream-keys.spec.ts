@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { StreamKeys } from './stream-keys';
 
@@ -136,5 +137,60 @@ describe('StreamKeys', () => {
     for (const key of ['shield:events', '{shop}:orders', 'orders:dlq', 'x:retry:g', '{}:dlq', '{orders}']) {
       expect(StreamKeys.sourceOf(key)).toBeUndefined();
     }
+  });
+
+  it("builds idempotency markers in the stream's slot, escaped so no two (key | group, pattern, event) share one", () => {
+    expect(StreamKeys.emitMarker('orders', 'order-42')).toBe('{orders}:idem:order-42');
+    expect(StreamKeys.emitMarker('{shop}:orders', 'a:b%c')).toBe('{shop}:orders:idem:a%3Ab%25c');
+    expect(StreamKeys.handledMarker('orders', 'billing', 'order.created', 'e-1', '1-0')).toBe(
+      '{orders}:handled:billing:order.created:e-1',
+    );
+    expect(StreamKeys.handledMarker('orders', 'billing', 'order.*', undefined, '1700-3')).toBe(
+      '{orders}:handled:billing:order.*:entry:1700-3',
+    );
+    // An event id is spelled out up to 200 characters; a longer one is written as its SHA-256.
+    expect(StreamKeys.handledMarker('o', 'g', 'p', 'x'.repeat(200), '1-0')).toBe(
+      `{o}:handled:g:p:${'x'.repeat(200)}`,
+    );
+    const long = 'x'.repeat(201);
+    expect(StreamKeys.handledMarker('o', 'g', 'p', long, '1-0')).toBe(
+      `{o}:handled:g:p:digest:${createHash('sha256').update(long).digest('hex')}`,
+    );
+    const markers = new Map<string, string>();
+    const add = (key: string, owner: string): void => {
+      const previous = markers.get(key);
+      if (previous !== undefined) {
+        throw new Error(`${owner} and ${previous} share ${key}`);
+      }
+      markers.set(key, owner);
+    };
+    for (const stream of ['orders', '{shop}:orders', 'a}b{c}']) {
+      for (const key of ['k', 'k:entry', 'entry:1-0', 'g:p:e', 'k%3A']) {
+        const marker = StreamKeys.emitMarker(stream, key);
+        expect(slot(marker)).toBe(slot(stream));
+        add(marker, `${stream} emit ${key}`);
+      }
+      for (const group of ['g', 'g:p']) {
+        for (const pattern of ['p', 'p:e', 'entry']) {
+          for (const eventId of ['e', 'entry:1-0', '1-0', 'digest:ab', 'y'.repeat(201), undefined]) {
+            const marker = StreamKeys.handledMarker(stream, group, pattern, eventId, '1-0');
+            expect(slot(marker)).toBe(slot(stream));
+            add(marker, `${stream} ${group} ${pattern} ${String(eventId)}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('maps markers back to their stream, so a stream named like one is refused', () => {
+    for (const stream of ['orders', '{shop}:orders', 'a:idem:b']) {
+      expect(StreamKeys.sourceOf(StreamKeys.emitMarker(stream, 'x:dlq'))).toBe(stream);
+      expect(StreamKeys.sourceOf(StreamKeys.handledMarker(stream, 'g', 'p', 'dlq', '1-0'))).toBe(stream);
+    }
+    expect(() => StreamKeys.assertUsable('{orders}:idem:x')).toThrow(
+      /named like a key derived from stream "orders"/,
+    );
+    expect(() => StreamKeys.assertUsable('{orders}:handled:g:p:e')).toThrow(/derived from stream "orders"/);
+    expect(StreamKeys.problemOf('orders:idem')).toBeUndefined();
   });
 });

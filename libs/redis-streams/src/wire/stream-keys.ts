@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 
 /**
@@ -32,6 +33,12 @@ const REPLY_PREFIX = 'nrs:reply:';
 
 /** Ends the name of a stream's dead-letter stream. */
 const DEAD_LETTER_SUFFIX = ':dlq';
+/** Segment of the producers' idempotency markers (`<base>:idem:<key>`). */
+const EMIT_MARKER = ':idem:';
+/** Segment of the idempotent handlers' markers (`<base>:handled:<group>:<pattern>:<event id>`). */
+const HANDLED_MARKER = ':handled:';
+/** Longest event id a handled marker spells out; a longer one (any producer can write one) is digested. */
+const MAX_MARKER_EVENT_ID = 200;
 
 /**
  * Every key derived from a stream, built in one place. Derived keys hash to the stream's cluster slot: a stream
@@ -155,6 +162,36 @@ export class StreamKeys {
     return `${REPLY_PREFIX}*`;
   }
 
+  /**
+   * The marker of an idempotent emit with `key` to `stream`: a string holding the first entry's id while the
+   * window lasts. The key is escaped like a group name (`%` → `%25`, `:` → `%3A`).
+   */
+  static emitMarker(stream: string, key: string): string {
+    return `${StreamKeys.base(stream)}${EMIT_MARKER}${segment(key)}`;
+  }
+
+  /**
+   * The marker saying `group`'s idempotent handler of `pattern` has handled the event `eventId` on `stream` (a
+   * string, expiring): `…:handled:<group>:<pattern>:<event id>`; for an event id over 200 characters
+   * `…:digest:<its SHA-256, hex>`, for an entry without one `…:entry:<entry id>`. Every name is escaped like a group
+   * name, so the three forms never meet.
+   */
+  static handledMarker(
+    stream: string,
+    group: string,
+    pattern: string,
+    eventId: string | undefined,
+    entryId: string,
+  ): string {
+    const event =
+      eventId === undefined
+        ? `entry:${entryId}`
+        : eventId.length > MAX_MARKER_EVENT_ID
+          ? `digest:${createHash('sha256').update(eventId, 'utf8').digest('hex')}`
+          : segment(eventId);
+    return `${StreamKeys.base(stream)}${HANDLED_MARKER}${segment(group)}:${segment(pattern)}:${event}`;
+  }
+
   /** The source stream of a derived key built here (`{orders}:dlq` → `orders`), or undefined for other keys. */
   static sourceOf(key: string): string | undefined {
     const tag = hashTag(key);
@@ -162,8 +199,11 @@ export class StreamKeys {
       return undefined; // every derived key has a tag: the stream's own, or the one wrapped around it
     }
     // The stream ends at the first derived-key suffix after its tag; a retry lane's group may be unescaped
-    // (keys written before group names were escaped), so anything after `:retry:` counts.
-    const match = /^(.*?)(:dlq(:log)?|:retry:.+|:order:.+)$/s.exec(key.slice(tag.close + 1));
+    // (keys written before group names were escaped), so anything after `:retry:` counts, as after a marker's
+    // `:idem:` or `:handled:` and an ordering lease's `:order:`.
+    const match = /^(.*?)(:dlq(:log)?|:retry:.+|:order:.+|:idem:.+|:handled:.+)$/s.exec(
+      key.slice(tag.close + 1),
+    );
     if (!match) {
       return undefined;
     }

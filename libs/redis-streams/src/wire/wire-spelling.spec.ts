@@ -24,7 +24,11 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
-  { name: 'key fragment', patterns: [/:dlq\b|:retry:|:due\b|:promoter\b|nrs:consumer/], inLua: false },
+  {
+    name: 'key fragment',
+    patterns: [/:dlq\b|:retry:|:due\b|:promoter\b|nrs:consumer|:idem:|:handled:/],
+    inLua: false,
+  },
   { name: 'dead-letter field', patterns: [/dlq_[a-z]/], inLua: true },
   {
     name: 'lane field',
@@ -101,6 +105,7 @@ describe('wire spelling', () => {
   it('would catch each kind (the rules are not vacuous)', () => {
     const samples = [
       'const key = `${base}:dlq`;',
+      'const marker = `${base}:handled:${group}`;',
       "fields.push('dlq_reason', reason);",
       "const name = 'retry_deliveries';",
       'const ID = /^\\d+-\\d+$/;',
