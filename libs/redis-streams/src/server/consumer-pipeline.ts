@@ -19,6 +19,7 @@ import { Outcomes } from './outcomes';
 import { Periodic } from './periodic';
 import { Reclaimer } from './reclaimer';
 import { OrderedStreamOwner } from './ordered-stream-owner';
+import { Watchdog, watchdogIntervalMs } from './watchdog';
 import { knownRetries } from './known-retries';
 import { connectRedis } from '../redis/connect-error';
 import { closeRedisConnection } from '../redis/connection-factory';
@@ -134,7 +135,11 @@ export class ConsumerPipeline {
     );
     const sharedKeys = readKeys.filter((key) => !orderedKeys.has(key));
     const isSettling = (key: string, id: string): boolean => inFlight.has(key, id) || acks.has(key, id);
-    const readerOn = (blocking: Redis, streams: readonly string[]): StreamReader =>
+    const readerOn = (
+      blocking: Redis,
+      streams: readonly string[],
+      onHealth: (connected: boolean) => void,
+    ): StreamReader =>
       new StreamReader({
         blocking,
         commands,
@@ -159,10 +164,13 @@ export class ConsumerPipeline {
         },
         beforePelRead: () => acks.flush(),
         healGroups: () => ensureGroups(commands, readKeys, options.group, '0'),
-        onHealth: (connected) => deps.onHealth(connected),
+        onHealth,
       });
-    this.reader = sharedKeys.length > 0 ? readerOn(deps.blocking, sharedKeys) : undefined;
-    const reclaimerOf = (keys: readonly string[], intervalMs: number): Reclaimer =>
+    this.reader =
+      sharedKeys.length > 0
+        ? readerOn(deps.blocking, sharedKeys, (connected) => deps.onHealth(connected))
+        : undefined;
+    const reclaimerOf = (keys: readonly string[]): Reclaimer =>
       new Reclaimer({
         scripts,
         pelLock,
@@ -171,7 +179,7 @@ export class ConsumerPipeline {
         group: options.group,
         consumer: options.consumer,
         minIdleMs: options.minIdleMs,
-        intervalMs,
+        intervalMs: options.reclaimIntervalMs,
         batchSize: options.batchSize,
         inFlight,
         logger,
@@ -184,7 +192,7 @@ export class ConsumerPipeline {
       });
     this.owners = ordered.map((stream) => {
       const keys = [stream, StreamKeys.retryLane(stream, options.group)];
-      const takeover = reclaimerOf(keys, options.reclaimIntervalMs);
+      const takeover = reclaimerOf(keys);
       return new OrderedStreamOwner({
         stream,
         readKeys: keys,
@@ -207,11 +215,26 @@ export class ConsumerPipeline {
         },
         reclaim: () => takeover.run(),
         startReading: async () => {
+          // Its own connection, watched like the main one: a silent socket must not stall the stream unseen.
           const blocking = deps.openBlocking();
           await connectRedis(blocking);
-          const reader = readerOn(blocking, keys);
+          const watchdog = new Watchdog(
+            blocking,
+            () => reader.reading,
+            options.blockMs,
+            options.stallMs,
+            watchdogIntervalMs(options.stallMs),
+            logger,
+          );
+          const reader = readerOn(blocking, keys, (connected) => {
+            if (connected) {
+              watchdog.replied();
+            }
+          });
+          watchdog.start();
           void reader.start();
           return async () => {
+            await watchdog.stop();
             await reader.stop();
             await closeRedisConnection(blocking);
           };
@@ -228,7 +251,7 @@ export class ConsumerPipeline {
       logger,
       deadLetterStreamOf,
     );
-    this.reclaimer = reclaimerOf(sharedKeys, options.reclaimIntervalMs);
+    this.reclaimer = reclaimerOf(sharedKeys);
     this.leaseKeeper = new LeaseKeeper(
       scripts,
       inFlight,

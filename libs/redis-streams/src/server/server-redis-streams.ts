@@ -19,7 +19,7 @@ import { InformationalSubscriber } from './informational-subscriber';
 import { CircuitBreakers } from './circuit-breakers';
 import { ConsumerLease, ConsumerNameLostError } from './consumer-lease';
 import { ConsumerPipeline } from './consumer-pipeline';
-import { ReadLoopHealth, Watchdog } from './watchdog';
+import { ReadLoopHealth, Watchdog, watchdogIntervalMs } from './watchdog';
 import { ensureGroups } from './group-manager';
 import { ValueSink, invokeHandler } from './handler-invocation';
 import { InFlight } from './in-flight';
@@ -302,7 +302,7 @@ export class ServerRedisStreams
       () => pipeline.reading,
       options.blockMs,
       options.stallMs,
-      Math.max(50, Math.min(1000, Math.floor(options.stallMs / 3))),
+      watchdogIntervalMs(options.stallMs),
       this.logger,
     );
     this.watchdog.start();

@@ -15,6 +15,11 @@ export interface ReadLoopHealth {
   lastTickMsAgo: number;
 }
 
+/** How often a watchdog over a read connection with `stallMs` ticks (ms). */
+export function watchdogIntervalMs(stallMs: number): number {
+  return Math.max(50, Math.min(1000, Math.floor(stallMs / 3)));
+}
+
 /**
  * Watches the read connection. A blocked XREADGROUP returns at least every `blockMs`; on a silent network (packets
  * dropped, no RST) it never returns and ioredis never notices. When no read is outstanding — every slot is busy with
