@@ -10,6 +10,7 @@ import {
   StreamKeys,
   deliveryPolicy,
 } from '@app/redis-streams';
+import { RedisStreamsAdmin } from '@app/redis-streams/admin';
 import { uniqueName } from '../support/names';
 import { TestConsumer, startConsumer } from '../support/nest';
 import { simulateWork, waitFor } from '../support/wait';
@@ -197,9 +198,12 @@ describe('request-reply: client.send() → @MessagePattern → the caller', () =
     expect(pending[0]).toBe(0);
   });
 
-  it('keeps its reply stream alive with a TTL and deletes it on close', async () => {
+  it('keeps its reply stream alive with a TTL and deletes it on close; operators do not see it as a stream', async () => {
     const other = new ClientRedisStreams({ routes, replyStreamTtlMs: 3000 });
     await firstValueFrom(other.send(`${stream}.sum`, [1]));
+    const discovered = await new RedisStreamsAdmin(redis).streams();
+    expect(discovered).toContain(stream);
+    expect(discovered).not.toContain(other.replyStream);
     const ttl = await redis.pttl(other.replyStream);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(3000);

@@ -13,9 +13,14 @@ async function streamKeys(redis: Redis, match = '*'): Promise<string[]> {
   return [...keys].sort();
 }
 
-/** The source streams in the database: every stream except the keys this library derives (DLQ, retry lanes). */
+/**
+ * The source streams in the database: every stream except the keys this library derives (DLQ, retry lanes) and the
+ * reply streams of request-reply callers.
+ */
 export async function discoverStreams(redis: Redis): Promise<string[]> {
-  return (await streamKeys(redis)).filter((key) => StreamKeys.sourceOf(key) === undefined);
+  return (await streamKeys(redis)).filter(
+    (key) => StreamKeys.sourceOf(key) === undefined && !StreamKeys.isReplyStream(key),
+  );
 }
 
 /** The source streams that have a dead-letter stream. */
