@@ -33,6 +33,7 @@ describe('orderingKey under SIGKILL of the consumer reading the stream', () => {
       `${recordKey}:started`,
       `${recordKey}:pids`,
       `${recordKey}:order`,
+      ...['c1', 'c2', 'c3'].map((name) => `${recordKey}:stats:${name}`),
     );
     redis.disconnect();
   });
@@ -51,6 +52,7 @@ describe('orderingKey under SIGKILL of the consumer reading the stream', () => {
       RECLAIM_INTERVAL_MS: '200',
       CONSUMER_LEASE_MS: '500',
       RETRY_DELAY_MS: '150',
+      STATS_KEY: `${recordKey}:stats:${consumer}`,
     });
     for (const name of ['c1', 'c2', 'c3']) {
       consumers.set(name, await ChildConsumer.start(env(name)));
@@ -112,9 +114,20 @@ describe('orderingKey under SIGKILL of the consumer reading the stream', () => {
       expect(firsts).toEqual(Array.from({ length: STEPS }, (_, i) => i));
     }
     expect(killed).toHaveLength(2);
+    // The takeovers really took what the killed readers held (claimed from their PELs), not only new entries.
+    const survivors = ['c1', 'c2', 'c3'].filter((name) => !killed.includes(name));
+    const reclaimed = await waitFor(async () => {
+      let sum = 0;
+      for (const name of survivors) {
+        const stats = await redis.get(`${recordKey}:stats:${name}`);
+        sum += stats ? (JSON.parse(stats) as { reclaimed: number }).reclaimed : 0;
+      }
+      return sum;
+    }, 'the survivors to report what they took over');
+    expect(reclaimed).toBeGreaterThan(0);
     process.stdout.write(
       `orderingKey crash: ${KEYS * STEPS} events over ${KEYS} keys, owners killed: ${killed.join(', ')}; ` +
-        `every key in order; ${reruns} re-runs of events a killed consumer had not acknowledged\n`,
+        `every key in order; ${reclaimed} entries taken over; ${reruns} re-runs of events a killed consumer had not acknowledged\n`,
     );
   }, 120_000);
 });

@@ -16,7 +16,7 @@ import { BoundHandler, HandlerTable } from './handler-table';
 import { CircuitBreakers } from './circuit-breakers';
 import { settleExpired } from './expired-entries';
 import { expiryOf } from '../wire/expiry';
-import { InFlight } from './in-flight';
+import { HeldEntry, InFlight } from './in-flight';
 import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
 import { Delivery, QueuedDelivery, toDelivery } from './delivery';
 import { IdempotentDeliveries } from './idempotent-deliveries';
@@ -40,9 +40,18 @@ function slim(delivery: Delivery): QueuedDelivery {
   return queued;
 }
 
-/** The entry's own fields of a lane entry (bookkeeping removed; the queued delivery kept the counts). */
-function readLaneFields(fields: Buffer[]): Buffer[] {
-  return readLaneEntry(fields).fields;
+/**
+ * A queued delivery made whole again with the entry read back (`undefined`: gone from the stream, then handled as
+ * deleted while pending) and its new slot; a lane entry's bookkeeping is dropped (the queued delivery kept the counts).
+ */
+function withFields(queued: QueuedDelivery, entry: RawEntry | undefined, held: HeldEntry): Delivery {
+  const fields = entry?.fields ?? null;
+  return {
+    ...queued,
+    fields: queued.lane && fields ? readLaneEntry(fields).fields : fields,
+    held,
+    queuedBehindKey: false,
+  };
 }
 
 /** One ordering key of one stream, as the sequencer knows it. */
@@ -179,18 +188,25 @@ export class EntryDispatcher {
     }
   }
 
-  /** Lets what was held for `stream` run, oldest source entry first (keys already parked by {@link park}). */
+  /**
+   * Lets what was held for `stream` run, oldest source entry first (keys already parked by {@link park}). Rejects,
+   * still holding, when the entries cannot be read again: none of them may run before all can, in order.
+   */
   async releaseHeld(stream: string): Promise<void> {
-    const held = [...(this.holding.get(stream)?.values() ?? [])];
-    this.holding.delete(stream);
-    held.sort((a, b) => compareEntryIds(a.originalId, b.originalId));
-    this.deps.telemetry.received(held.length);
-    const revived = await Promise.all(held.map((entry) => this.revive(entry)));
-    for (const delivery of revived) {
-      if (delivery) {
-        this.waiting.push(delivery);
-      }
+    const holding = this.holding.get(stream);
+    if (!holding) {
+      return;
     }
+    const held = [...holding.values()].sort((a, b) => compareEntryIds(a.originalId, b.originalId));
+    const entries = await Promise.all(held.map((queued) => this.deps.fetchEntry(queued.readKey, queued.id)));
+    this.holding.delete(stream);
+    this.deps.telemetry.received(held.length);
+    held.forEach((queued, i) => {
+      const slot = this.stopped ? undefined : this.deps.inFlight.add(queued.readKey, queued.id);
+      if (slot) {
+        this.waiting.push(withFields(queued, entries[i], slot));
+      }
+    });
     this.pump();
   }
 
@@ -262,49 +278,36 @@ export class EntryDispatcher {
     this.resume(next);
   }
 
-  /** Puts the entry whose turn came (it waited in this consumer's PEL) at the head of the line. */
+  /**
+   * Puts the entry whose turn came (it waited in this consumer's PEL without a slot) at the head of the line, its
+   * fields read again. Its key stays busy with it meanwhile; a failed read is tried again a second later. A copy held
+   * here already (a PEL re-read) runs instead.
+   */
   private resume(next: QueuedDelivery | undefined): void {
     if (!next || this.stopped) {
       return;
     }
-    void this.revive(next).then((delivery) => {
-      if (delivery) {
-        this.waiting.unshift(delivery);
+    const slot = this.deps.inFlight.add(next.readKey, next.id);
+    if (!slot) {
+      return;
+    }
+    this.deps.fetchEntry(next.readKey, next.id).then(
+      (entry) => {
+        if (this.stopped) {
+          this.deps.inFlight.delete(next.readKey, next.id);
+          return;
+        }
+        this.waiting.unshift(withFields(next, entry, slot));
         this.pump();
-      }
-    });
-  }
-
-  /**
-   * Takes a slot for an entry that waited without one and reads its fields again; undefined when it cannot run now
-   * (stopped, held here already by a PEL re-read, or unreadable: it stays in the PEL for a re-read or the next reader).
-   */
-  private async revive(queued: QueuedDelivery): Promise<Delivery | undefined> {
-    const held = this.stopped ? undefined : this.deps.inFlight.add(queued.readKey, queued.id);
-    if (!held) {
-      return undefined;
-    }
-    let entry: RawEntry | undefined;
-    try {
-      entry = await this.deps.fetchEntry(queued.readKey, queued.id);
-    } catch (error) {
-      this.deps.inFlight.delete(queued.readKey, queued.id);
-      this.deps.logger.warn(
-        `${queued.stream} ${queued.originalId}: not fetched for its turn: ${describeError(error)}`,
-      );
-      return undefined;
-    }
-    if (this.stopped) {
-      this.deps.inFlight.delete(queued.readKey, queued.id);
-      return undefined;
-    }
-    const fields = entry?.fields ?? null; // gone from the stream: handled as deleted while pending
-    return {
-      ...queued,
-      fields: queued.lane && fields ? readLaneFields(fields) : fields,
-      held,
-      queuedBehindKey: false,
-    };
+      },
+      (error: unknown) => {
+        this.deps.inFlight.delete(next.readKey, next.id);
+        this.deps.logger.warn(
+          `${next.stream} ${next.originalId}: not read for its turn, trying again: ${describeError(error)}`,
+        );
+        setTimeout(() => this.resume(next), 1000).unref();
+      },
+    );
   }
 
   /** While keys are parked, checks every second for parked entries that did not come back in time. */
