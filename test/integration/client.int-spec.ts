@@ -133,6 +133,9 @@ describe('ClientRedisStreams', () => {
       lastValueFrom(client.send('x', new RedisStreamsRecord({}, { timeoutMs: 0 }))),
     ).rejects.toThrow(/timeoutMs must be an integer/);
     await expect(lastValueFrom(client.send('x', null))).rejects.toThrow();
+    await expect(
+      lastValueFrom(client.send('x', new RedisStreamsRecord({}, { idempotencyKey: 'k' }))),
+    ).rejects.toThrow(/emit options/);
     expect(client.getRequestStats()).toMatchObject({ sent: 0, waiting: 0 });
     expect(await redis.exists(stream, 'x')).toBe(0);
     await client.close();

@@ -289,6 +289,11 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
       throw new InvalidEventError('pattern must be a non-empty string');
     }
     const record = packet.data instanceof RedisStreamsRecord ? packet.data : undefined;
+    if (record?.options.idempotencyKey !== undefined || record?.options.ttlMs !== undefined) {
+      throw new InvalidEventError(
+        `send("${pattern}"): idempotencyKey and ttlMs are emit options; a request has timeoutMs (its deadline)`,
+      );
+    }
     const route = this.routes.routeFor(pattern);
     if (route.durable === false || route.writeCodec === 'flat') {
       throw new InvalidEventError(
