@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { Redis } from 'ioredis';
-import { Observable, firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
+import { Observable, finalize, firstValueFrom, lastValueFrom, of, take, timer, toArray } from 'rxjs';
 import {
   ClientRedisStreams,
   RedisStreamsContext,
@@ -44,6 +44,14 @@ describe('request-reply: client.send() → @MessagePattern → the caller', () =
     @MessagePattern(`${stream}.count`)
     count(@Payload() upTo: number): Observable<number> {
       return of(...Array.from({ length: upTo }, (_, i) => i + 1));
+    }
+
+    @MessagePattern(`${stream}.ticks`)
+    ticks(): Observable<number> {
+      return timer(0, 30).pipe(
+        take(3),
+        finalize(() => calls.push('ticks-done')),
+      );
     }
 
     @MessagePattern(`${stream}.nothing`)
@@ -209,6 +217,33 @@ describe('request-reply: client.send() → @MessagePattern → the caller', () =
     expect(ttl).toBeLessThanOrEqual(3000);
     await other.close();
     expect(await redis.exists(other.replyStream)).toBe(0);
+  });
+
+  it('a reply Redis refuses mid-stream leaves the request pending (not acknowledged), and the server goes on', async () => {
+    const broken = `nrs:reply:${uniqueName('wrongtype')}`;
+    await redis.set(broken, 'not a stream'); // XADD to it fails with WRONGTYPE
+    calls.length = 0;
+    const id = await redis.xadd(
+      stream,
+      '*',
+      'type',
+      `${stream}.ticks`,
+      'data',
+      '{}',
+      'headers',
+      JSON.stringify({ reply_to: broken, correlation_id: 'c-broken' }),
+    );
+    await waitFor(() => calls.includes('ticks-done'), 'the streaming handler to finish');
+    await waitFor(() => consumer?.server.getStats().inFlight === 0, 'the delivery to end');
+    const pending = (await redis.xpending(stream, group, '-', '+', 10)) as Array<[string]>;
+    expect(pending.map(([entryId]) => entryId)).toContain(id);
+    await expect(firstValueFrom(client.send(`${stream}.sum`, [2, 3]))).resolves.toBe(5);
+    await redis.del(broken); // its redelivery now finds no reply stream: dropped and acknowledged
+    await waitFor(
+      async () => ((await redis.xpending(stream, group)) as [number])[0] === 0,
+      'the redelivered request to be acknowledged',
+      20_000,
+    );
   });
 
   it('answers only to reply streams: a request naming any other key gets nothing written there', async () => {

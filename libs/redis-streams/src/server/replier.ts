@@ -41,6 +41,8 @@ export class Replier {
 export class Answer {
   private held: { value: unknown } | undefined;
   private readonly writes: Array<Promise<void>> = [];
+  /** The first write that failed: kept, not left as a rejected promise nobody awaits yet (that would crash Node). */
+  private writeFailure: { error: unknown } | undefined;
   private values = 0;
 
   constructor(
@@ -61,7 +63,7 @@ export class Answer {
   /** One value of the handler (its return value, or one of its Observable's). */
   readonly value = (value: unknown): void => {
     if (this.held) {
-      this.writes.push(this.write('next', this.held.value));
+      this.track(this.write('next', this.held.value));
     }
     this.held = { value };
     this.values++;
@@ -71,25 +73,31 @@ export class Answer {
   async complete(): Promise<void> {
     const held = this.held;
     this.held = undefined;
-    this.writes.push(held ? this.write('last', held.value) : this.write('complete', undefined));
+    this.track(held ? this.write('last', held.value) : this.write('complete', undefined));
     await this.settle();
   }
 
   /** The handler failed for good: the caller gets `error` as an RpcException's error. */
   async fail(error: unknown): Promise<void> {
     this.held = undefined;
-    this.writes.push(this.write('error', replyErrorOf(error, this.deps.errorStack)));
+    this.track(this.write('error', replyErrorOf(error, this.deps.errorStack)));
     await this.settle();
   }
 
   /** Waits for the writes so far; rejects with the first that failed (Redis refused, or the connection broke). */
   private async settle(): Promise<void> {
-    const writes = this.writes.splice(0);
-    const results = await Promise.allSettled(writes);
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed) {
-      throw failed.reason;
+    await Promise.all(this.writes.splice(0));
+    if (this.writeFailure) {
+      throw this.writeFailure.error;
     }
+  }
+
+  private track(write: Promise<void>): void {
+    this.writes.push(
+      write.catch((error: unknown) => {
+        this.writeFailure ??= { error };
+      }),
+    );
   }
 
   private async write(kind: ReplyKind, data: unknown): Promise<void> {
