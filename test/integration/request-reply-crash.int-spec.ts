@@ -118,6 +118,52 @@ describe('request-reply with 3 callers and 2 consumers, one SIGKILLed mid-flight
     expect(await redis.exists(...replyStreams)).toBe(0);
   }, 90_000);
 
+  it('a consumer process survives replies Redis refuses mid-stream (the request stays pending)', async () => {
+    const ownStream = uniqueName('rpc-broken');
+    const ownGroup = uniqueName('rpc-broken-group');
+    const consumer = await ChildConsumer.start({
+      REDIS_URL: process.env.REDIS_URL as string,
+      PATTERN: ownStream,
+      GROUP: ownGroup,
+      RECORD_KEY: recordKey,
+      REQUESTS: '1',
+      MIN_IDLE_MS: '60000',
+    });
+    consumers.push(consumer);
+    const broken = `nrs:reply:${uniqueName('wrongtype')}`;
+    await redis.set(broken, 'not a stream'); // every reply XADD to it fails with WRONGTYPE
+    try {
+      const id = (await redis.xadd(
+        ownStream,
+        '*',
+        'data',
+        JSON.stringify({ caller: 9, seq: 0, values: 3 }),
+        'headers',
+        JSON.stringify({ reply_to: broken, correlation_id: 'c-broken' }),
+      )) as string;
+      await waitFor(
+        async () => (await redis.lrange(`${recordKey}:streamed`, 0, -1)).includes(id),
+        'the streaming handler to finish',
+      );
+      // Still alive and answering (an unawaited failed write would have crashed it: Node exits on those).
+      const client = new ClientRedisStreams();
+      clients.push(client);
+      await expect(
+        firstValueFrom(client.send<Answer>(ownStream, { caller: 9, seq: 1 })),
+      ).resolves.toMatchObject({
+        caller: 9,
+        seq: 1,
+        pid: consumer.process.pid,
+      });
+      expect(consumer.process.exitCode).toBeNull();
+      const pending = (await redis.xpending(ownStream, ownGroup, '-', '+', 100)) as Array<[string]>;
+      expect(pending.map(([entryId]) => entryId)).toContain(id); // not acknowledged without its answer
+    } finally {
+      await consumer.stop('SIGKILL');
+      await redis.del(broken, `${recordKey}:streamed`, ownStream, StreamKeys.retryLane(ownStream, ownGroup));
+    }
+  }, 60_000);
+
   it('the reply stream of a caller that died expires by itself', async () => {
     const requester = spawnTsFixture(
       'test/fixtures/requester-process.ts',
