@@ -1,4 +1,7 @@
-/** Jest: `unit` (pure logic, no Redis) and `integration` (real Redis: see test/support/global-setup.ts). */
+/**
+ * Jest: `unit` (pure logic, no Redis), `integration` (real Redis: see test/support/global-setup.ts) and the topology
+ * tiers that start their own servers (`sentinel`).
+ */
 const base = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
@@ -21,5 +24,7 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    // Its own servers (primary, replica, three sentinels on free ports): `npm run test:sentinel`, not `npm test`.
+    { ...base, displayName: 'sentinel', testMatch: ['<rootDir>/test/**/*.sentinel-spec.ts'] },
   ],
 };
