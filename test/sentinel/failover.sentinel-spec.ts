@@ -108,6 +108,29 @@ describe('Sentinel: the transport follows a failover', () => {
     }
   }
 
+  it('emitReplicated says whether the write reached the replicas asked for (WAIT on the writing connection)', async () => {
+    const stream = uniqueName('sentinel-wait');
+    const client = new ClientRedisStreams({ redis: { sentinels: set.sentinels, name: set.name } });
+    try {
+      const one = await client.emitReplicated(stream, { n: 1 }, { replicas: 1, timeoutMs: 2000 });
+      expect(one).toMatchObject({ replicas: 1, confirmed: true });
+      expect(one.id).toMatch(/^\d+-\d+$/);
+      // Only one replica exists: asking for two waits the timeout and says so (the entry is written all the same).
+      const two = await client.emitReplicated(stream, { n: 2 }, { replicas: 2, timeoutMs: 200 });
+      expect(two).toMatchObject({ replicas: 1, confirmed: false });
+      await expect(client.emitReplicated(stream, { n: 3 }, { timeoutMs: 0 })).rejects.toThrow(
+        /timeoutMs must be/,
+      );
+      const written = await lastValueFrom(client.emit(stream, { n: 4 })); // plain emits are not held up meanwhile
+      expect(written).toMatch(/^\d+-\d+$/);
+      process.stdout.write(
+        `sentinel wait: replicas 1 → ${JSON.stringify(one)}; replicas 2 → ${JSON.stringify(two)}\n`,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
   it('graceful failover (SENTINEL FAILOVER) under load: nothing acknowledged is lost', async () => {
     const { ledger, lost } = await run('failover', () => set.failover());
     expect(ledger.acknowledged.size).toBeGreaterThan(EVENTS / 2);

@@ -77,4 +77,5 @@ export { Idempotent } from './decorators/idempotent.decorator';
 export type { IdempotentOptions } from './options/idempotency-options';
 export type { EffectArgument, IdempotentEffects } from './ctx-host/idempotent-effects';
 export type { DuplicateSkippedEntry } from './server/server-types';
-export type { EmitFailure, EmittedEvent } from './client/client-redis-streams';
+export type { EmitFailure, EmittedEvent, ReplicatedEmit } from './client/client-redis-streams';
+export type { ReplicationOptions } from './options/replication-options';

@@ -26,6 +26,7 @@ import { ReplyInbox } from './reply-inbox';
 import { OpenCall, RequestCalls, RequestStats } from './request-calls';
 import { requestHeaders } from '../wire/request-headers';
 import { assertInteger } from '../options/connection-options';
+import { ReplicationOptions, resolveReplicationOptions } from '../options/replication-options';
 import { RouteCache } from './route-cache';
 
 /** How long one read of the reply stream blocks (ms): bounds how long closing waits for it. */
@@ -36,6 +37,16 @@ function requestTimeoutOf(record: RedisStreamsRecord | undefined, fallback: numb
   const timeoutMs = record?.options.timeoutMs ?? fallback;
   assertInteger('timeoutMs', timeoutMs, 1, MAX_REQUEST_TIMEOUT_MS);
   return timeoutMs;
+}
+
+/** What {@link ClientRedisStreams.emitReplicated} resolves with. */
+export interface ReplicatedEmit {
+  /** The entry id Redis assigned (the first one, for a deduplicated `idempotencyKey`). */
+  id: string;
+  /** Replicas that acknowledged the write within the timeout (WAIT's answer). */
+  replicas: number;
+  /** True when at least the replicas asked for have it. */
+  confirmed: boolean;
 }
 
 /** Connection state of a client. */
@@ -82,6 +93,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
   private readonly routes: RouteCache;
   private connection: Redis | undefined;
   private connecting: Promise<Redis> | undefined;
+  private replicated: Promise<Redis> | undefined;
   private readonly events = new EventEmitter();
   private readonly defaultHeaders: Record<string, string>;
   private inbox: ReplyInbox;
@@ -115,9 +127,12 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     await this.inbox.close();
     this.inbox = this.newInbox();
     const connection = this.connection;
+    const replicated = this.replicated;
     this.connection = undefined;
     this.connecting = undefined;
+    this.replicated = undefined;
     await closeRedisConnection(connection);
+    await closeRedisConnection(await replicated?.catch(() => undefined));
     this._status$.next('disconnected');
   }
 
@@ -168,6 +183,43 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
 
   /** Writes one event; resolves with the entry id (informational routes: how many subscribers received it). */
   protected async dispatchEvent<T = string>(packet: ReadPacket): Promise<T> {
+    return (await this.write(packet, () => this.connection ?? this.connect())) as T;
+  }
+
+  /**
+   * Writes one event like `emit()`, then waits until `replicas` replicas have it (`WAIT`, on the connection that wrote
+   * it: a connection of its own, so plain emits never queue behind a wait), for at most `timeoutMs`. Resolves with the
+   * entry id and how many replicas acknowledged it; `confirmed` false means a failover now could lose the entry (it
+   * is written on the primary all the same: emit it again with the same `idempotencyKey` if that matters). For
+   * producers on a replicated Redis (Sentinel) that must know; informational routes are refused.
+   */
+  async emitReplicated(
+    pattern: string,
+    data: unknown,
+    options: ReplicationOptions = {},
+  ): Promise<ReplicatedEmit> {
+    const { replicas, timeoutMs } = resolveReplicationOptions(options);
+    if (typeof pattern === 'string' && this.routes.routeFor(pattern).durable === false) {
+      throw new InvalidEventError(
+        `"${pattern}" is informational (durable: false): nothing is stored to replicate`,
+      );
+    }
+    const connection = await this.replicatedConnection();
+    const id = String(await this.write({ pattern, data }, () => connection));
+    let reached: number;
+    try {
+      reached = Number(await connection.wait(replicas, timeoutMs));
+    } catch (error) {
+      throw new RedisCommandError(
+        `WAIT after writing ${id} failed (the entry is written): ${describeError(error)}`,
+        redisErrorCode(error),
+      );
+    }
+    return { id, replicas: reached, confirmed: reached >= replicas };
+  }
+
+  /** Encodes and writes one event on the connection `connect` gives (once the event is known to be writable). */
+  private async write(packet: ReadPacket, connect: () => Redis | Promise<Redis>): Promise<string | number> {
     const pattern: unknown = packet.pattern;
     if (typeof pattern !== 'string') {
       throw new InvalidEventError('pattern must be a non-empty string');
@@ -191,10 +243,10 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
       },
       this.options,
     );
-    const connection = this.connection ?? (await this.connect());
+    const connection = await connect();
     const stream = route.stream;
     if (route.durable === false) {
-      return (await this.publishInformational(connection, stream, pattern, fields)) as T;
+      return this.publishInformational(connection, stream, pattern, fields);
     }
     const marker = idempotency && StreamKeys.emitMarker(stream, idempotency.key);
     let id: string | null;
@@ -215,7 +267,16 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     if (this.events.listenerCount('emitted') > 0) {
       this.events.emit('emitted', { stream, pattern, id: id ?? '', duplicate });
     }
-    return id as T;
+    return id ?? '';
+  }
+
+  /** The connection of {@link emitReplicated} (opened on first use, no auto-pipelining: WAITs block it). */
+  private replicatedConnection(): Promise<Redis> {
+    this.replicated ??= this.open({ enableAutoPipelining: false }).catch((error: unknown) => {
+      this.replicated = undefined;
+      throw error;
+    });
+    return this.replicated;
   }
 
   /** PUBLISHes an informational event (route `durable: false`); resolves with how many subscribers received it. */
@@ -347,26 +408,35 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     });
   }
 
-  private async open(): Promise<Redis> {
+  /** Opens a command connection (the main one, auto-pipelined, unless `overrides` say otherwise). */
+  private async open(overrides: { enableAutoPipelining?: boolean } = {}): Promise<Redis> {
+    const main = overrides.enableAutoPipelining !== false;
     const connection = createRedisConnection(this.options, {
       enableAutoPipelining: true,
       maxRetriesPerRequest: this.options.maxRetriesPerRequest,
+      ...overrides,
     });
     connection.on('error', (error: unknown) => {
       const safe = new RedisStreamsError(`redis: ${describeError(error)}`);
       this.logger.debug(safe.message);
       this.events.emit('error', safe);
     });
-    connection.on('ready', () => this._status$.next('connected'));
-    connection.on('reconnecting', () => this._status$.next('reconnecting'));
+    if (main) {
+      connection.on('ready', () => this._status$.next('connected'));
+      connection.on('reconnecting', () => this._status$.next('reconnecting'));
+    }
     try {
       await connectRedis(connection);
     } catch (error) {
-      this.connecting = undefined;
+      if (main) {
+        this.connecting = undefined;
+      }
       connection.disconnect();
       throw cannotConnectError(this.options.url, error);
     }
-    this.connection = connection;
+    if (main) {
+      this.connection = connection;
+    }
     return connection;
   }
 }
