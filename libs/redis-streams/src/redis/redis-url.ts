@@ -1,0 +1,55 @@
+import { Redis, RedisOptions } from 'ioredis';
+import { InvalidOptionsError } from '../errors/redis-streams.error';
+
+const SENTINEL_URL =
+  /^(rediss?)\+sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#@]+)\/([^/?#]+)(?:\/(\d+))?\/?(?:\?([^#]*))?$/;
+
+/** True for a `redis+sentinel://` or `rediss+sentinel://` URL. */
+export function isSentinelUrl(url: string): boolean {
+  return /^rediss?\+sentinel:\/\//.test(url);
+}
+
+/**
+ * The ioredis options a Sentinel URL names:
+ * `redis+sentinel://[user:password@]host:port[,host:port…]/<primary name>[/<db>][?sentinelUsername=…&sentinelPassword=…]`.
+ * The user and password are the primary's (and its replicas'); the sentinels' own credentials, when they have any,
+ * ride in the query. `rediss+sentinel://` speaks TLS to the primary and to the sentinels. Throws InvalidOptionsError
+ * (without the password) for a URL it cannot read.
+ */
+export function sentinelOptionsFromUrl(url: string): RedisOptions {
+  const match = SENTINEL_URL.exec(url);
+  if (!match) {
+    throw new InvalidOptionsError(
+      'a Sentinel URL reads redis+sentinel://[user:password@]host:port[,host:port…]/<primary name>[/<db>]',
+    );
+  }
+  const [, scheme, username, password, hosts, name, db, query] = match;
+  const sentinels = hosts.split(',').map((hostPort, index) => {
+    const at = hostPort.lastIndexOf(':');
+    const host = at === -1 ? hostPort : hostPort.slice(0, at);
+    const port = at === -1 ? 26379 : Number(hostPort.slice(at + 1));
+    if (!host || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new InvalidOptionsError(`Sentinel URL: sentinel ${index + 1} is not host:port`);
+    }
+    return { host: host.replace(/^\[(.*)\]$/, '$1'), port };
+  });
+  const params = new URLSearchParams(query ?? '');
+  const tls = scheme === 'rediss';
+  return {
+    sentinels,
+    name: decodeURIComponent(name),
+    ...(username ? { username: decodeURIComponent(username) } : {}),
+    ...(password !== undefined && password !== '' ? { password: decodeURIComponent(password) } : {}),
+    ...(db !== undefined ? { db: Number(db) } : {}),
+    ...(params.get('sentinelUsername') ? { sentinelUsername: params.get('sentinelUsername') as string } : {}),
+    ...(params.get('sentinelPassword') ? { sentinelPassword: params.get('sentinelPassword') as string } : {}),
+    ...(tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+  };
+}
+
+/** A connection to what `url` names — one node, or a Sentinel-managed primary — with `options` applied over it. */
+export function redisFromUrl(url: string, options: RedisOptions = {}): Redis {
+  return isSentinelUrl(url)
+    ? new Redis({ ...sentinelOptionsFromUrl(url), ...options })
+    : new Redis(url, options);
+}
