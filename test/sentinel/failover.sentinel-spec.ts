@@ -2,6 +2,8 @@ import { INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { lastValueFrom } from 'rxjs';
 import { ClientRedisStreams, RedisStreamsContext, ServerRedisStreams } from '@app/redis-streams';
+import { RedisStreamsAdmin } from '@app/redis-streams/admin';
+import { connectCli } from '@app/redis-streams/cli/connect';
 import { uniqueName } from '../support/names';
 import { eventController } from '../support/nest';
 import { PrivateSentinelSet } from '../support/sentinel-set';
@@ -41,13 +43,23 @@ describe('Sentinel: the transport follows a failover', () => {
     await set?.destroy();
   });
 
+  /** The Sentinel URL of the set (what REDIS_URL, the CLI's --url and the `url` option take). */
+  function sentinelUrl(): string {
+    return `redis+sentinel://${set.sentinels.map(({ host, port }) => `${host}:${port}`).join(',')}/${set.name}`;
+  }
+
+  /** The connection as the `url` option (a Sentinel URL) or as ioredis options (`redis`). */
+  type Surface = 'url' | 'redis-option';
+
   async function run(
     label: string,
+    surface: Surface,
     fault: () => Promise<number>,
   ): Promise<{ ledger: Ledger; lost: number[]; duplicated: number }> {
     const stream = uniqueName(`sentinel-${label}`);
     const group = uniqueName('sentinel-group');
-    const redis = { sentinels: set.sentinels, name: set.name };
+    const connection =
+      surface === 'url' ? { url: sentinelUrl() } : { redis: { sentinels: set.sentinels, name: set.name } };
     const ledger: Ledger = { acknowledged: new Set(), failed: 0, handled: new Map() };
     const handle = (data: unknown, _ctx: RedisStreamsContext): void => {
       const { seq } = data as { seq: number };
@@ -60,7 +72,7 @@ describe('Sentinel: the transport follows a failover', () => {
       const app = await NestFactory.createMicroservice(SentinelConsumerModule, {
         strategy: new ServerRedisStreams({
           group,
-          redis,
+          ...connection,
           blockMs: 200,
           minIdleMs: 2000,
           reclaimIntervalMs: 500,
@@ -70,7 +82,7 @@ describe('Sentinel: the transport follows a failover', () => {
       await app.listen();
       apps.push(app);
     }
-    const client = new ClientRedisStreams({ redis });
+    const client = new ClientRedisStreams(connection);
     try {
       let faulted: Promise<number> | undefined;
       const emits: Array<Promise<void>> = [];
@@ -97,7 +109,7 @@ describe('Sentinel: the transport follows a failover', () => {
       ).catch(() => undefined); // what never comes is counted as lost below
       const { lost, duplicated } = figures(ledger);
       process.stdout.write(
-        `sentinel ${label}: primary now :${newPrimary}; emitted ${EVENTS}, acknowledged ${ledger.acknowledged.size}, ` +
+        `sentinel ${label} (${surface}): primary now :${newPrimary}; emitted ${EVENTS}, acknowledged ${ledger.acknowledged.size}, ` +
           `failed ${ledger.failed} (told to the caller), handled ${ledger.handled.size}, lost ${lost.length}, ` +
           `duplicated ${duplicated}\n`,
       );
@@ -107,6 +119,27 @@ describe('Sentinel: the transport follows a failover', () => {
       await Promise.all(apps.map((app) => app.close()));
     }
   }
+
+  it('the CLI and the admin connect through a Sentinel URL to the current primary', async () => {
+    const stream = uniqueName('sentinel-cli');
+    const redis = await connectCli(`${sentinelUrl()}`);
+    try {
+      await redis.xadd(stream, '*', 'data', '{}');
+      const [status] = await new RedisStreamsAdmin(redis).inspect([stream]);
+      expect(status).toMatchObject({ stream, length: 1 });
+      expect(Number((await redis.info('server')).match(/tcp_port:(\d+)/)?.[1])).toBe(await set.primaryPort());
+    } finally {
+      await redis.del(stream);
+      redis.disconnect();
+    }
+    await expect(connectCli('redis+sentinel://127.0.0.1:1/nope')).rejects.toThrow(/cannot reach Redis/);
+    // A service started against sentinels that do not answer fails its start with the reason, not hangs.
+    const lost = new ClientRedisStreams({ url: 'redis+sentinel://127.0.0.1:1/nope' });
+    await expect(lost.connect()).rejects.toThrow(
+      /cannot connect to redis\+sentinel:\/\/127\.0\.0\.1:1\/nope/,
+    );
+    await lost.close();
+  });
 
   it('emitReplicated says whether the write reached the replicas asked for (WAIT on the writing connection)', async () => {
     const stream = uniqueName('sentinel-wait');
@@ -132,13 +165,13 @@ describe('Sentinel: the transport follows a failover', () => {
   });
 
   it('graceful failover (SENTINEL FAILOVER) under load: nothing acknowledged is lost', async () => {
-    const { ledger, lost } = await run('failover', () => set.failover());
+    const { ledger, lost } = await run('failover', 'url', () => set.failover());
     expect(ledger.acknowledged.size).toBeGreaterThan(EVENTS / 2);
     expect(lost).toEqual([]);
   }, 120_000);
 
   it('primary SIGKILLed under load: the consumers follow the promoted replica; losses stay in the replication window', async () => {
-    const { ledger, lost } = await run('kill', async () => {
+    const { ledger, lost } = await run('kill', 'redis-option', async () => {
       const port = await set.killPrimary();
       return port;
     });

@@ -93,7 +93,11 @@ describe('the consumer config', () => {
       '5 min',
       'JANITOR_INTERVAL_MS must be an integer from 0 to 2147483647, got "5 min"',
     ],
-    ['REDIS_URL', 'localhost', 'REDIS_URL must be a redis:// or rediss:// URL, got "localhost"'],
+    [
+      'REDIS_URL',
+      'localhost',
+      'REDIS_URL must be a redis://, rediss://, redis+sentinel:// or rediss+sentinel:// URL, got "localhost"',
+    ],
   ])('refuses %s=%p with an error naming it', (name, value, message) => {
     const load = (): unknown => loadConsumerConfig({ [name]: value });
     expect(load).toThrow(InvalidEnvironmentError);

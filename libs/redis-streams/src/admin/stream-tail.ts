@@ -1,4 +1,5 @@
 import { Redis, RedisOptions } from 'ioredis';
+import { redisFromUrl } from '../redis/redis-url';
 import { describeError, redisErrorCode } from '../errors/describe-error';
 import { InvalidOptionsError, RedisCommandError } from '../errors/redis-streams.error';
 import { assertInteger, resolveRedisUrl } from '../options/connection-options';
@@ -98,7 +99,7 @@ export class StreamTail implements AsyncIterable<TailedEvent> {
     };
     this.connection = options.client
       ? options.client.duplicate(overrides)
-      : new Redis(resolveRedisUrl(options.url), { ...options.redis, ...overrides });
+      : redisFromUrl(resolveRedisUrl(options.url), { ...options.redis, ...overrides });
     // An error event without a listener would crash the process; reads see and handle the same failures.
     this.connection.on('error', () => undefined);
     options.signal?.addEventListener('abort', this.onAbort, { once: true });

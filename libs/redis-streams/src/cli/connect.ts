@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisFromUrl } from '../redis/redis-url';
 import { redactUrl, resolveRedisUrl } from '../options/connection-options';
 import { CliError, EXIT } from './exit-codes';
 
@@ -13,12 +14,13 @@ export async function connectCli(url: string | undefined): Promise<Redis> {
   } catch (error) {
     throw new CliError((error as Error).message, EXIT.usage);
   }
-  const redis = new Redis(resolved, {
+  const redis = redisFromUrl(resolved, {
     lazyConnect: true,
     connectTimeout: 5000,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     retryStrategy: () => null,
+    sentinelRetryStrategy: () => null, // a Sentinel URL whose sentinels do not answer fails too, not loops
   });
   let lastError: Error | undefined;
   redis.on('error', (error: Error) => {

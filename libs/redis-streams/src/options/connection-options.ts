@@ -1,9 +1,13 @@
 import type { RedisOptions } from 'ioredis';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
+import { REDIS_URL_SCHEMES, isRedisUrl } from '../redis/redis-url';
 
 /** Where and how to connect. Shared by the server, the client and the module. */
 export interface RedisConnectionOptions {
-  /** `redis://` or `rediss://` URL. Default: `REDIS_URL`, else `redis://127.0.0.1:6379`. */
+  /**
+   * `redis://` or `rediss://` URL of one node, or `redis+sentinel://[user:password@]host:port,…/<primary name>` of a
+   * Sentinel-managed primary (`rediss+sentinel://` for TLS). Default: `REDIS_URL`, else `redis://127.0.0.1:6379`.
+   */
   url?: string;
   /** Extra ioredis options, applied over what the URL says (TLS, ACL user, sentinels …). */
   redis?: RedisOptions;
@@ -15,8 +19,8 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 /** The effective URL: the option, else `REDIS_URL`, else the local default. */
 export function resolveRedisUrl(url: string | undefined): string {
   const resolved = url ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
-  if (!/^rediss?:\/\//.test(resolved)) {
-    throw new InvalidOptionsError(`url must start with redis:// or rediss:// (got "${redactUrl(resolved)}")`);
+  if (!isRedisUrl(resolved)) {
+    throw new InvalidOptionsError(`url must be a ${REDIS_URL_SCHEMES} URL (got "${redactUrl(resolved)}")`);
   }
   return resolved;
 }

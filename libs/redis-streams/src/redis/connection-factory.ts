@@ -1,12 +1,13 @@
 import { Redis, RedisOptions } from 'ioredis';
 import { RedisConnectionOptions, resolveRedisUrl } from '../options/connection-options';
+import { redisFromUrl } from './redis-url';
 
 /**
  * Creates an ioredis connection that does not connect until asked (`lazyConnect`), from the URL plus the user's
  * ioredis options, with `overrides` (what a role cannot work without) applied last.
  */
 export function createRedisConnection(options: RedisConnectionOptions, overrides: RedisOptions = {}): Redis {
-  return new Redis(resolveRedisUrl(options.url), { ...options.redis, ...overrides, lazyConnect: true });
+  return redisFromUrl(resolveRedisUrl(options.url), { ...options.redis, ...overrides, lazyConnect: true });
 }
 
 /** Closes a connection politely (QUIT), or at once when Redis does not answer. */

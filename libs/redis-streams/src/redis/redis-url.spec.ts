@@ -4,9 +4,13 @@ describe('Sentinel URLs', () => {
   it('name the sentinels, the primary, its credentials and database', () => {
     expect(isSentinelUrl('redis+sentinel://s1:26379/main')).toBe(true);
     expect(isSentinelUrl('redis://s1:6379')).toBe(false);
-    expect(
-      sentinelOptionsFromUrl('redis+sentinel://app:p%40ss@10.0.0.1:26379,10.0.0.2:26380,s3/orders-primary/2'),
-    ).toEqual({
+    const options = sentinelOptionsFromUrl(
+      'redis+sentinel://app:p%40ss@10.0.0.1:26379,10.0.0.2:26380,s3/orders-primary/2',
+    );
+    expect(options.sentinelRetryStrategy?.(1)).toBe(100);
+    expect(options.sentinelRetryStrategy?.(6)).toBeNull(); // one attempt gives up; reconnection goes on
+    expect({ ...options, sentinelRetryStrategy: undefined }).toEqual({
+      sentinelRetryStrategy: undefined,
       sentinels: [
         { host: '10.0.0.1', port: 26379 },
         { host: '10.0.0.2', port: 26380 },
@@ -20,11 +24,11 @@ describe('Sentinel URLs', () => {
   });
 
   it('carry the sentinels’ own credentials in the query, and TLS with rediss+sentinel', () => {
-    expect(
-      sentinelOptionsFromUrl(
-        'rediss+sentinel://:secret@[::1]:26379/main?sentinelPassword=s3cret&sentinelUsername=watch',
-      ),
-    ).toEqual({
+    const { sentinelRetryStrategy, ...options } = sentinelOptionsFromUrl(
+      'rediss+sentinel://:secret@[::1]:26379/main?sentinelPassword=s3cret&sentinelUsername=watch',
+    );
+    expect(typeof sentinelRetryStrategy).toBe('function');
+    expect(options).toEqual({
       sentinels: [{ host: '::1', port: 26379 }],
       name: 'main',
       password: 'secret',

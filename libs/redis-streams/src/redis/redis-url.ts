@@ -4,6 +4,17 @@ import { InvalidOptionsError } from '../errors/redis-streams.error';
 const SENTINEL_URL =
   /^(rediss?)\+sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/?#@]+)\/([^/?#]+)(?:\/(\d+))?\/?(?:\?([^#]*))?$/;
 
+/** The URL schemes a connection takes, as a sentence for errors. */
+export const REDIS_URL_SCHEMES = 'redis://, rediss://, redis+sentinel:// or rediss+sentinel://';
+
+/** True for a URL of one of {@link REDIS_URL_SCHEMES}, without whitespace. */
+export function isRedisUrl(url: string): boolean {
+  return /^rediss?(\+sentinel)?:\/\/\S*$/.test(url);
+}
+
+/** How many times one connection attempt asks the sentinels before it fails. */
+const SENTINEL_ATTEMPTS = 5;
+
 /** True for a `redis+sentinel://` or `rediss+sentinel://` URL. */
 export function isSentinelUrl(url: string): boolean {
   return /^rediss?\+sentinel:\/\//.test(url);
@@ -37,6 +48,10 @@ export function sentinelOptionsFromUrl(url: string): RedisOptions {
   const tls = scheme === 'rediss';
   return {
     sentinels,
+    // One connection attempt asks the sentinels a few times, then fails (ioredis's retryStrategy then reconnects);
+    // ioredis's default asks for ever, so a start against sentinels that never answer would hang without a word.
+    sentinelRetryStrategy: (times: number) =>
+      times > SENTINEL_ATTEMPTS ? null : Math.min(times * 100, 1000),
     name: decodeURIComponent(name),
     ...(username ? { username: decodeURIComponent(username) } : {}),
     ...(password !== undefined && password !== '' ? { password: decodeURIComponent(password) } : {}),

@@ -1,4 +1,5 @@
 import { redactUrl } from '@app/redis-streams/options/connection-options';
+import { REDIS_URL_SCHEMES, isRedisUrl } from '@app/redis-streams/redis/redis-url';
 
 /**
  * One environment variable of an app: its name, what it means, its default as the README shows it, and how its text
@@ -115,7 +116,7 @@ export function listVariable(
   };
 }
 
-/** A `redis://` or `rediss://` URL; `fallback` when unset. A bad one is quoted with its password hidden. */
+/** A `redis://`, `rediss://` or Sentinel (`redis+sentinel://`) URL; `fallback` when unset. A bad one is quoted with its password hidden. */
 export function redisUrlVariable(name: string, fallback: string, info: EnvVariableInfo): EnvVariable<string> {
   return {
     name,
@@ -126,9 +127,9 @@ export function redisUrlVariable(name: string, fallback: string, info: EnvVariab
         return fallback;
       }
       const url = text.trim();
-      if (!/^rediss?:\/\/[^\s]*$/.test(url)) {
+      if (!isRedisUrl(url)) {
         throw new EnvVariableError(
-          `${name} must be a redis:// or rediss:// URL, got ${given(redactUrl(url))}`,
+          `${name} must be a ${REDIS_URL_SCHEMES} URL, got ${given(redactUrl(url))}`,
         );
       }
       return url;

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { DEFAULT_REDIS_URL } from '@app/redis-streams';
 import { RedisStreamsAdmin } from '@app/redis-streams/admin';
 import { Redis } from 'ioredis';
+import { redisFromUrl } from '@app/redis-streams/redis/redis-url';
 import { JobStatusStore } from '../job-status/job-status.store';
 
 /** Injection token of the apps' shared ioredis command connection (job statuses, metrics, health PING). */
@@ -16,7 +17,7 @@ export function redisUrlFrom(config: ConfigService): string {
 function createConnection(config: ConfigService): Redis {
   const logger = new Logger('ShieldRedis');
   // Fail commands after one reconnect attempt instead of queueing them for ever while Redis is away.
-  const redis = new Redis(redisUrlFrom(config), { maxRetriesPerRequest: 1 });
+  const redis = redisFromUrl(redisUrlFrom(config), { maxRetriesPerRequest: 1 });
   let lastError = '';
   redis.on('error', (error: unknown) => {
     // The message only: ioredis errors carry command arguments (payloads, AUTH passwords).
