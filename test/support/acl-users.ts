@@ -11,7 +11,7 @@ export function aclRules(prefix: string): Record<AclRole, string> {
   // What inspection and detailed health read (admin/stream-inspector.ts).
   const inspect = '+xinfo|stream +xinfo|groups +xinfo|consumers +xlen +xrange +xrevrange +xpending +zcard +time +type +exists';
   return {
-    producer: `${streams} -@all +ping +xadd +evalsha +eval`,
+    producer: `${streams} -@all +ping +xadd +evalsha +eval +get +set`,
     consumer: `${streams} ~nrs:consumer:* -@all +ping +xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|createconsumer +xgroup|delconsumer +xinfo|groups +xinfo|consumers +xinfo|stream +xadd +xdel +xrange +set +get +del +pexpire +zadd +zrange +zrangebyscore +zcard +zrem +evalsha +eval +client|id +client|unblock +time +exists +type`,
     operator: `${streams} -@all +ping ${inspect} +xgroup|create +xgroup|destroy +xadd +xdel +evalsha +eval +scan`,
     janitor: `${streams} -@all +ping +xinfo|stream +xinfo|groups +xpending +xrange +xtrim +evalsha +eval +time +type +exists`,

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis, RedisOptions } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
-import { ClientRedisStreams, StreamKeys } from '@app/redis-streams';
+import { ClientRedisStreams, RedisStreamsRecord, StreamKeys } from '@app/redis-streams';
 import { RedisStreamsAdmin } from '@app/redis-streams/admin';
 import { resolveClientOptions } from '@app/redis-streams/options/client-options';
-import { AclRole, aclSetUserArgs } from '../support/acl-users';
+import { AclRole, aclSetUserArgs, aclSetUserLine } from '../support/acl-users';
 import { TestConsumer, eventController, startConsumer } from '../support/nest';
 import { TlsRedis } from '../support/tls-redis';
 import { waitFor } from '../support/wait';
@@ -86,7 +88,11 @@ describe('least-privilege ACL users over TLS', () => {
     client = new ClientRedisStreams(as('producer'));
     const payloads = [...Array.from({ length: 10 }, (_, n) => ({ n })), { poison: true }, { poison: true }];
     await Promise.all(payloads.map((data) => lastValueFrom(client!.emit(stream, data))));
-    await waitFor(() => handled.length === 10, 'all 10 handled');
+    // An idempotent emit (idempotent-xadd.lua: GET/SET of its marker).
+    await lastValueFrom(
+      client.emit(stream, new RedisStreamsRecord({ n: 10 }, { idempotencyKey: 'order-10' })),
+    );
+    await waitFor(() => handled.length === 11, 'all 11 handled');
     await waitFor(
       async () => (await admin.xlen(StreamKeys.deadLetter(stream))) === 2,
       'both poison dead-lettered',
@@ -94,12 +100,12 @@ describe('least-privilege ACL users over TLS', () => {
 
     const operator = new RedisStreamsAdmin(connectionAs('operator'));
     const [snapshot] = await operator.inspect([stream]);
-    expect(snapshot.length).toBe(12);
+    expect(snapshot.length).toBe(13);
     expect(await operator.listDeadLetters(stream)).toHaveLength(2);
 
     await waitFor(async () => ((await admin.xpending(stream, 'g')) as [number])[0] === 0, 'nothing pending');
     const [trimmed] = await new RedisStreamsAdmin(connectionAs('janitor')).trim([stream]);
-    expect(trimmed.removed).toBe(12);
+    expect(trimmed.removed).toBe(13);
 
     const probe = connectionAs('health');
     expect(await probe.ping()).toBe('PONG');
@@ -114,5 +120,12 @@ describe('least-privilege ACL users over TLS', () => {
     ).rejects.toThrow(/NOPERM/);
     await expect(producer.call('XADD', 'other-stream', '*', 'a', 'b')).rejects.toThrow(/NOPERM/);
     expect((await aclLog()).length).toBe(2);
+  });
+
+  it('the README shows exactly these users', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    for (const role of ['producer', 'consumer', 'operator', 'janitor', 'health'] as const) {
+      expect(readme).toContain(`\n${aclSetUserLine(role)}\n`);
+    }
   });
 });
