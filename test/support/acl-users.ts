@@ -9,7 +9,8 @@ export type AclRole = 'producer' | 'consumer' | 'operator' | 'janitor' | 'health
 export function aclRules(prefix: string): Record<AclRole, string> {
   const streams = `~${prefix}* ~{${prefix}*`;
   // What inspection and detailed health read (admin/stream-inspector.ts).
-  const inspect = '+xinfo|stream +xinfo|groups +xinfo|consumers +xlen +xrange +xrevrange +xpending +zcard +time +type +exists';
+  const inspect =
+    '+xinfo|stream +xinfo|groups +xinfo|consumers +xlen +xrange +xrevrange +xpending +zcard +time +type +exists';
   return {
     producer: `${streams} -@all +ping +xadd +evalsha +eval +get +set`,
     consumer: `${streams} ~nrs:consumer:* -@all +ping +xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|createconsumer +xgroup|delconsumer +xinfo|groups +xinfo|consumers +xinfo|stream +xadd +xdel +xrange +set +get +del +pexpire +zadd +zrange +zrangebyscore +zcard +zrem +evalsha +eval +client|id +client|unblock +time +exists +type`,
