@@ -24,6 +24,11 @@ export interface ChildConsumerEnv {
   REQUESTS?: '1';
   /** The route of PATTERN orders by this payload path (see the fixture). */
   ORDERING_KEY?: string;
+  /** TLS files (REDIS_URL is then `rediss://`). */
+  TLS_CA_FILE?: string;
+  TLS_CERT_FILE?: string;
+  TLS_KEY_FILE?: string;
+  MAX_DELIVERIES?: string;
 }
 
 /** Runs a TypeScript file of this repo (path from the root) in a Node child process, transpiled on the fly. */

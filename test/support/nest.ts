@@ -57,10 +57,10 @@ export async function startConsumer(
   await app.listen();
   const close = async (): Promise<void> => {
     const streams = server.streams;
-    const { group, url } = server.options;
+    const { group, url, redis: redisOptions } = server.options;
     await app.close();
     // The transport creates each group's retry lane (and, while retrying, its schedule and promoter lease).
-    const redis = new Redis(url);
+    const redis = new Redis(url, redisOptions ?? {});
     const keys = streams.flatMap((stream) => [
       StreamKeys.retryLane(stream, group),
       StreamKeys.retrySchedule(stream, group),

@@ -48,7 +48,7 @@ export type { RedisStreamsClientOptions, ResolvedClientOptions } from './options
 export type { EntryCodec, RoutingOptions, StreamRoute } from './options/routing-options';
 export type { ExtraFieldSpec, ExtraFieldValue, WriteCodec } from './options/write-options';
 export { DEFAULT_REDIS_URL } from './options/connection-options';
-export type { RedisConnectionOptions } from './options/connection-options';
+export type { RedisConnectionOptions, RedisTlsOptions } from './options/connection-options';
 export { REDIS_STREAMS_TRANSPORT } from './constants';
 export { ENVELOPE_FIELDS } from './wire/envelope';
 export { UnrecoverableEventError } from './errors/unrecoverable-event.error';

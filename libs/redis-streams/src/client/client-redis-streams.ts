@@ -12,7 +12,7 @@ import {
   ResolvedClientOptions,
   resolveClientOptions,
 } from '../options/client-options';
-import { idempotentXadd } from '../lua/scripts';
+import { defineClientScripts, idempotentXadd } from '../lua/scripts';
 import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
 import { encodeEntry } from '../wire/entry-encoder';
@@ -416,6 +416,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
       maxRetriesPerRequest: this.options.maxRetriesPerRequest,
       ...overrides,
     });
+    defineClientScripts(connection); // before any command: see defineClientScripts
     connection.on('error', (error: unknown) => {
       const safe = new RedisStreamsError(`redis: ${describeError(error)}`);
       this.logger.debug(safe.message);

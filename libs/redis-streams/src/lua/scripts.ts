@@ -45,6 +45,18 @@ const CLIENT_SCRIPTS = {
 const clientScriptsDefined = new WeakSet<Redis>();
 
 /**
+ * Defines the client's scripts on `connection`. Call it before the connection's first command: an auto-pipelined
+ * connection's open pipeline only knows the commands defined when it was created, so a script defined later and
+ * queued into it fails (`pipeline[functionName] is not a function`) and ioredis then throws uncaught.
+ */
+export function defineClientScripts(connection: Redis): void {
+  if (!clientScriptsDefined.has(connection)) {
+    connection.defineCommand('nrsIdempotentXaddV1', CLIENT_SCRIPTS.nrsIdempotentXaddV1);
+    clientScriptsDefined.add(connection);
+  }
+}
+
+/**
  * See idempotent-xadd.lua.ts: XADDs `fields` to `stream` unless `marker` exists; resolves with the entry id written,
  * or the first one's (`duplicate: true`).
  */
@@ -55,10 +67,7 @@ export async function idempotentXadd(
   windowMs: number,
   fields: readonly string[],
 ): Promise<{ id: string; duplicate: boolean }> {
-  if (!clientScriptsDefined.has(connection)) {
-    connection.defineCommand('nrsIdempotentXaddV1', CLIENT_SCRIPTS.nrsIdempotentXaddV1);
-    clientScriptsDefined.add(connection);
-  }
+  defineClientScripts(connection);
   const command = (connection as unknown as Record<string, ScriptCall>).nrsIdempotentXaddV1;
   const [id, duplicate] = (await command.call(connection, marker, stream, windowMs, ...fields)) as [
     string,

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
-import { RedisConnectionOptions, assertInteger, resolveRedisUrl } from './connection-options';
+import {
+  RedisConnectionOptions,
+  assertInteger,
+  resolveConnectionRedisOptions,
+  resolveRedisUrl,
+} from './connection-options';
 import { IDEMPOTENCY_DEFAULTS, assertEmitWindow } from './idempotency-options';
 import { RoutingOptions, resolveRoutes } from './routing-options';
 import { stripUndefined } from './server-options';
@@ -55,8 +60,10 @@ export const DEFAULT_CLIENT_OPTIONS = {
 } as const;
 
 /** Client options with defaults applied. */
-export type ResolvedClientOptions = Required<Omit<RedisStreamsClientOptions, 'redis' | 'routes' | 'source'>> &
-  Pick<RedisStreamsClientOptions, 'redis' | 'routes' | 'source'>;
+export type ResolvedClientOptions = Required<
+  Omit<RedisStreamsClientOptions, 'redis' | 'tls' | 'routes' | 'source'>
+> &
+  Pick<RedisStreamsClientOptions, 'redis' | 'tls' | 'routes' | 'source'>;
 
 /** A name unique to this client instance: `host-pid-random`. */
 function defaultInstanceId(): string {
@@ -69,6 +76,7 @@ export function resolveClientOptions(options: RedisStreamsClientOptions = {}): R
     ...DEFAULT_CLIENT_OPTIONS,
     ...stripUndefined(options),
     url: resolveRedisUrl(options.url),
+    redis: resolveConnectionRedisOptions(resolveRedisUrl(options.url), options.tls, options.redis),
     instanceId: options.instanceId ?? defaultInstanceId(),
   };
   assertInteger('maxPayloadBytes', resolved.maxPayloadBytes, 1, 512 * 1024 * 1024);

@@ -2,7 +2,12 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { isGroupStart } from '../wire/entry-ids';
-import { RedisConnectionOptions, assertInteger, resolveRedisUrl } from './connection-options';
+import {
+  RedisConnectionOptions,
+  assertInteger,
+  resolveConnectionRedisOptions,
+  resolveRedisUrl,
+} from './connection-options';
 import {
   DEFAULT_DELIVERY_POLICY,
   DeliveryPolicy,
@@ -108,9 +113,9 @@ export const DEFAULT_SERVER_OPTIONS = {
 
 /** Server options with every default applied and every value checked. */
 export type ResolvedServerOptions = Required<
-  Omit<RedisStreamsServerOptions, 'transportId' | 'redis' | 'routes' | 'delivery'>
+  Omit<RedisStreamsServerOptions, 'transportId' | 'redis' | 'tls' | 'routes' | 'delivery'>
 > &
-  Pick<RedisStreamsServerOptions, 'transportId' | 'redis' | 'routes'> & { delivery: DeliveryPolicy };
+  Pick<RedisStreamsServerOptions, 'transportId' | 'redis' | 'tls' | 'routes'> & { delivery: DeliveryPolicy };
 
 /** A consumer name unique to this process: `host-pid-random`. */
 export function defaultConsumerName(): string {
@@ -129,6 +134,7 @@ export function resolveServerOptions(options: RedisStreamsServerOptions): Resolv
     ...DEFAULT_SERVER_OPTIONS,
     ...stripUndefined(options),
     url: resolveRedisUrl(options.url),
+    redis: resolveConnectionRedisOptions(resolveRedisUrl(options.url), options.tls, options.redis),
     consumer: options.consumer ?? defaultConsumerName(),
     delivery: resolveDeliveryPolicy(DEFAULT_DELIVERY_POLICY, options.delivery, 'delivery'),
   };

@@ -64,7 +64,12 @@ export function sentinelOptionsFromUrl(url: string): RedisOptions {
 
 /** A connection to what `url` names — one node, or a Sentinel-managed primary — with `options` applied over it. */
 export function redisFromUrl(url: string, options: RedisOptions = {}): Redis {
-  return isSentinelUrl(url)
-    ? new Redis({ ...sentinelOptionsFromUrl(url), ...options })
-    : new Redis(url, options);
+  if (!isSentinelUrl(url)) {
+    return new Redis(url, options);
+  }
+  const sentinel = sentinelOptionsFromUrl(url);
+  // The `tls` files given for the primary (CA, client certificate) serve the sentinels too, unless set apart.
+  const sentinelTLS =
+    sentinel.sentinelTLS && options.tls && !options.sentinelTLS ? { sentinelTLS: options.tls } : {};
+  return new Redis({ ...sentinel, ...options, ...sentinelTLS });
 }
