@@ -332,7 +332,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     }
     const call = this.calls.start(pattern, timeoutMs, callback);
     this.request(packet, call).then(
-      () => this.calls.sent(),
+      (written) => written && this.calls.sent(),
       (error: unknown) => call.fail(error),
     );
     return () => call.cancel();
@@ -343,8 +343,11 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     return error instanceof Error ? error : new RpcException(error as object);
   }
 
-  /** Writes one request (after the inbox exists, so no reply can come before anyone reads). */
-  private async request(packet: ReadPacket, call: OpenCall): Promise<void> {
+  /**
+   * Writes one request (after the inbox exists, so no reply can come before anyone reads); false when the call ended
+   * before it was written (nothing written then).
+   */
+  private async request(packet: ReadPacket, call: OpenCall): Promise<boolean> {
     const pattern: unknown = packet.pattern;
     if (typeof pattern !== 'string' || pattern.length === 0) {
       throw new InvalidEventError('pattern must be a non-empty string');
@@ -362,7 +365,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
       );
     }
     const headers = requestHeaders(withTraceHeaders(this.defaultHeaders, record?.options.headers), {
-      replyTo: this.inbox.stream,
+      replyTo: this.inbox.stream, // the same name for every inbox of this instance
       correlationId: call.correlationId,
       deadline: call.deadline,
     });
@@ -373,8 +376,15 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
       { eventId: record?.options.eventId, headers, fields: record?.options.fields, explicit: true },
       this.options,
     );
+    const inbox = this.inbox; // close() replaces it: this request belongs to the one it started with
     const connection = this.connection ?? (await this.connect());
-    await this.inbox.open();
+    if (!call.isOpen()) {
+      return false; // ended meanwhile (cancelled, timed out, or the client closed): nothing is written
+    }
+    await inbox.open();
+    if (!call.isOpen()) {
+      return false;
+    }
     try {
       await connection.xadd(route.stream, '*', ...fields);
     } catch (error) {
@@ -383,6 +393,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
         redisErrorCode(error),
       );
     }
+    return true;
   }
 
   private newInbox(): ReplyInbox {

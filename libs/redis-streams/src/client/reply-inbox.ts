@@ -71,6 +71,7 @@ export class ReplyInbox {
     this.closed = true;
     clearInterval(this.refresh);
     this.blocking?.disconnect(); // ends the blocked XREAD at once
+    await this.opening?.catch(() => undefined); // a start in progress sees `closed` and lets its connection go
     await this.reading;
     if (this.opening) {
       try {
@@ -83,12 +84,20 @@ export class ReplyInbox {
   }
 
   private async start(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
     await this.create();
-    this.blocking = await this.deps.openBlocking();
+    const blocking = await this.deps.openBlocking();
+    if (this.closed) {
+      blocking.disconnect(); // closed while opening: nothing may outlive close()
+      return;
+    }
+    this.blocking = blocking;
     const every = Math.max(10, Math.floor(this.deps.ttlMs / 3));
     this.refresh = setInterval(() => void this.keepAlive(), every);
     this.refresh.unref();
-    this.reading = this.read(this.blocking);
+    this.reading = this.read(blocking);
   }
 
   /** XADD of an opening entry (a stream cannot exist empty) and its TTL, together. */

@@ -31,6 +31,8 @@ export interface OpenCall {
   fail(error: unknown): void;
   /** Ends the call because its subscriber left; a later reply is dropped and counted. */
   cancel(): void;
+  /** False once the call ended (its request is then not written, if it was not yet). */
+  isOpen(): boolean;
 }
 
 /**
@@ -82,6 +84,7 @@ export class RequestCalls {
           this.counts.cancelled++;
         }
       },
+      isOpen: () => !ended,
     };
   }
 
