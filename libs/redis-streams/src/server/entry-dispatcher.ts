@@ -16,9 +16,10 @@ import { BoundHandler, HandlerTable } from './handler-table';
 import { CircuitBreakers } from './circuit-breakers';
 import { settleExpired } from './expired-entries';
 import { expiryOf } from '../wire/expiry';
-import { HeldEntry, InFlight } from './in-flight';
+import { InFlight } from './in-flight';
 import { DEAD_LETTER_REASONS } from '../wire/dead-letter-reasons';
-import { Delivery, QueuedDelivery, toDelivery } from './delivery';
+import { Delivery, toDelivery } from './delivery';
+import { OrderedKeys } from './ordered-keys';
 import { IdempotentDeliveries } from './idempotent-deliveries';
 import { Outcomes } from './outcomes';
 import { withDeadline } from './handler-deadline';
@@ -27,37 +28,6 @@ import { Telemetry } from './telemetry';
 import { ValueSink } from './handler-invocation';
 import { Answer, Replier, answersFailureNow } from './replier';
 import { readRequestAddress } from '../wire/request-headers';
-import { orderingKeyOf } from '../options/ordering-key';
-import { KeySequencer } from './key-sequencer';
-import { compareEntryIds } from '../wire/entry-ids';
-import { readLaneEntry } from '../wire/lane-fields';
-
-/** A delivery without its fields and slot, to wait in the PEL. */
-function slim(delivery: Delivery): QueuedDelivery {
-  const { fields, held, ...queued } = delivery;
-  void fields;
-  void held;
-  return queued;
-}
-
-/**
- * A queued delivery made whole again with the entry read back (`undefined`: gone from the stream, then handled as
- * deleted while pending) and its new slot; a lane entry's bookkeeping is dropped (the queued delivery kept the counts).
- */
-function withFields(queued: QueuedDelivery, entry: RawEntry | undefined, held: HeldEntry): Delivery {
-  const fields = entry?.fields ?? null;
-  return {
-    ...queued,
-    fields: queued.lane && fields ? readLaneEntry(fields).fields : fields,
-    held,
-    queuedBehindKey: false,
-  };
-}
-
-/** One ordering key of one stream, as the sequencer knows it. */
-function sequencedKey(stream: string, key: string): string {
-  return `${stream}\n${key}`;
-}
 
 /**
  * Runs a handler to its end (inside Nest's processing hooks when any are set) and settles only when it has finished:
@@ -109,17 +79,23 @@ export interface EntryDispatcherDeps {
  */
 export class EntryDispatcher {
   private readonly waiting: Delivery[] = [];
-  private readonly sequencer = new KeySequencer<QueuedDelivery>();
-  /**
-   * Streams being taken over: what is dispatched for them waits here by id, without fields or slot (see
-   * {@link hold}).
-   */
-  private readonly holding = new Map<string, Map<string, QueuedDelivery>>();
-  private overdueTimer: NodeJS.Timeout | undefined;
+  private readonly ordered: OrderedKeys;
   private running = 0;
   private stopped = false;
 
-  constructor(private readonly deps: EntryDispatcherDeps) {}
+  constructor(private readonly deps: EntryDispatcherDeps) {
+    this.ordered = new OrderedKeys({
+      inFlight: deps.inFlight,
+      logger: deps.logger,
+      parkSlackMs: deps.parkSlackMs,
+      fetchEntry: (readKey, id) => deps.fetchEntry(readKey, id),
+      onTurn: (delivery) => {
+        this.waiting.unshift(delivery);
+        this.pump();
+      },
+      pump: () => this.pump(),
+    });
+  }
 
   /** Handlers running now. */
   get runningCount(): number {
@@ -147,16 +123,8 @@ export class EntryDispatcher {
         continue;
       }
       const delivery = toDelivery(readKey, stream, lane, entry, entry.deliveries ?? 1, held);
-      const holding = this.holding.get(stream);
-      if (holding) {
-        // Kept without its slot: a takeover may claim far more than `concurrency` entries before any may run.
-        // A long takeover can claim one of its own held entries again: the first claim's delivery count stands.
-        inFlight.delete(readKey, entry.id);
-        const at = `${readKey}\n${entry.id}`;
-        if (!holding.has(at)) {
-          holding.set(at, slim(delivery));
-        }
-        continue;
+      if (this.ordered.keepWhileTakingOver(delivery)) {
+        continue; // its stream is being taken over: it runs, in order, once the takeover releases it
       }
       telemetry.received(1);
       this.waiting.push(delivery);
@@ -170,9 +138,7 @@ export class EntryDispatcher {
    */
   stop(): void {
     this.stopped = true;
-    clearInterval(this.overdueTimer);
-    this.holding.clear();
-    this.sequencer.drain(); // queued and held entries hold no slot: they stay in the PEL, handed over with the rest
+    this.ordered.stop();
     for (const delivery of this.waiting.splice(0)) {
       this.deps.inFlight.delete(delivery.readKey, delivery.id);
     }
@@ -183,9 +149,7 @@ export class EntryDispatcher {
    * {@link releaseHeld}: an ordered stream's takeover.
    */
   hold(stream: string): void {
-    if (!this.holding.has(stream)) {
-      this.holding.set(stream, new Map());
-    }
+    this.ordered.hold(stream);
   }
 
   /**
@@ -193,20 +157,9 @@ export class EntryDispatcher {
    * still holding, when the entries cannot be read again: none of them may run before all can, in order.
    */
   async releaseHeld(stream: string): Promise<void> {
-    const holding = this.holding.get(stream);
-    if (!holding) {
-      return;
-    }
-    const held = [...holding.values()].sort((a, b) => compareEntryIds(a.originalId, b.originalId));
-    const entries = await Promise.all(held.map((queued) => this.deps.fetchEntry(queued.readKey, queued.id)));
-    this.holding.delete(stream);
-    this.deps.telemetry.received(held.length);
-    held.forEach((queued, i) => {
-      const slot = this.stopped ? undefined : this.deps.inFlight.add(queued.readKey, queued.id);
-      if (slot) {
-        this.waiting.push(withFields(queued, entries[i], slot));
-      }
-    });
+    const released = await this.ordered.releaseHeld(stream);
+    this.deps.telemetry.received(released.length);
+    this.waiting.push(...released);
     this.pump();
   }
 
@@ -215,15 +168,13 @@ export class EntryDispatcher {
    * behind its key — and forgets the stream's keys: another consumer reads the stream now and takes them over.
    */
   letGo(stream: string): void {
-    const prefix = sequencedKey(stream, '');
-    this.holding.delete(stream); // held ones hold no slot
+    this.ordered.letGo(stream);
     const waiting = this.waiting.filter((delivery) => delivery.stream === stream);
     this.waiting.splice(
       0,
       this.waiting.length,
       ...this.waiting.filter((delivery) => delivery.stream !== stream),
     );
-    this.sequencer.drain((key) => key.startsWith(prefix)); // queued ones hold no slot
     for (const delivery of waiting) {
       this.deps.inFlight.delete(delivery.readKey, delivery.id);
     }
@@ -231,7 +182,7 @@ export class EntryDispatcher {
 
   /** Entries held behind another entry of their ordering key. */
   get waitingBehindKeys(): number {
-    return this.sequencer.waiting;
+    return this.ordered.waiting;
   }
 
   /**
@@ -239,8 +190,7 @@ export class EntryDispatcher {
    * stream over, until `untilMs` (plus the slack).
    */
   park(stream: string, key: string, originalId: string, untilMs: number): void {
-    this.sequencer.park(sequencedKey(stream, key), originalId, untilMs + this.deps.parkSlackMs);
-    this.watchOverdue();
+    this.ordered.park(stream, key, originalId, untilMs);
   }
 
   private pump(): void {
@@ -260,76 +210,9 @@ export class EntryDispatcher {
     } finally {
       this.running--;
       this.deps.inFlight.delete(delivery.readKey, delivery.id);
-      if (delivery.orderingKey !== undefined && !delivery.queuedBehindKey) {
-        this.keyEnded(delivery, delivery.orderingKey);
-      }
+      this.ordered.ended(delivery);
       this.pump();
     }
-  }
-
-  /** An ordered entry ended: its key runs its next entry, or parks behind the entry's retry. */
-  private keyEnded(delivery: Delivery, key: string): void {
-    const retried = delivery.retryDelayMs !== undefined;
-    const until = Date.now() + (delivery.retryDelayMs ?? 0) + this.deps.parkSlackMs;
-    const next = this.sequencer.finish(key, delivery.originalId, retried ? 'parked' : 'done', until);
-    if (retried) {
-      this.watchOverdue();
-    }
-    this.resume(next);
-  }
-
-  /**
-   * Puts the entry whose turn came (it waited in this consumer's PEL without a slot) at the head of the line, its
-   * fields read again. Its key stays busy with it meanwhile; a failed read is tried again a second later. A copy held
-   * here already (a PEL re-read) runs instead.
-   */
-  private resume(next: QueuedDelivery | undefined): void {
-    if (!next || this.stopped) {
-      return;
-    }
-    const slot = this.deps.inFlight.add(next.readKey, next.id);
-    if (!slot) {
-      return;
-    }
-    this.deps.fetchEntry(next.readKey, next.id).then(
-      (entry) => {
-        if (this.stopped) {
-          this.deps.inFlight.delete(next.readKey, next.id);
-          return;
-        }
-        this.waiting.unshift(withFields(next, entry, slot));
-        this.pump();
-      },
-      (error: unknown) => {
-        this.deps.inFlight.delete(next.readKey, next.id);
-        this.deps.logger.warn(
-          `${next.stream} ${next.originalId}: not read for its turn, trying again: ${describeError(error)}`,
-        );
-        setTimeout(() => this.resume(next), 1000).unref();
-      },
-    );
-  }
-
-  /** While keys are parked, checks every second for parked entries that did not come back in time. */
-  private watchOverdue(): void {
-    if (this.overdueTimer || this.stopped) {
-      return;
-    }
-    this.overdueTimer = setInterval(() => {
-      for (const { key, parked, next } of this.sequencer.releaseOverdue(Date.now())) {
-        this.deps.logger.warn(
-          `ordering key ${key.replace('\n', ' ')}: its parked entry ${parked} did not come back from the retry ` +
-            'lane in time; its later entries go on without it',
-        );
-        this.resume(next);
-      }
-      if (this.sequencer.parkedKeys === 0) {
-        clearInterval(this.overdueTimer);
-        this.overdueTimer = undefined;
-      }
-      this.pump();
-    }, 1000);
-    this.overdueTimer.unref();
   }
 
   private async handle(delivery: Delivery): Promise<void> {
@@ -345,7 +228,11 @@ export class EntryDispatcher {
           : new BadEntryError(DEAD_LETTER_REASONS.invalidJson, describeError(error));
       return this.reject(delivery, bad);
     }
-    if (route.orderingKey && delivery.orderingKey === undefined && !this.admitted(delivery, decoded, route)) {
+    if (
+      route.orderingKey &&
+      delivery.orderingKey === undefined &&
+      !this.ordered.admitted(delivery, decoded.data, route)
+    ) {
       return; // waits behind an earlier entry of its key; started again when that one ends
     }
     const bound = deps.table.resolve(delivery.stream, decoded.pattern);
@@ -478,20 +365,6 @@ export class EntryDispatcher {
       );
     });
     return { result: tracing.endWith(result), settled };
-  }
-
-  /** Sequences an entry of an ordered route: false when it must wait behind an earlier entry of its key. */
-  private admitted(delivery: Delivery, decoded: DecodedEntry, route: ResolvedRoute): boolean {
-    const key = orderingKeyOf(decoded.data, route.orderingKey as readonly string[]);
-    if (key === undefined) {
-      return true; // no key in the payload: handled unordered
-    }
-    delivery.orderingKey = sequencedKey(delivery.stream, key);
-    if (this.sequencer.admit(delivery.orderingKey, slim(delivery))) {
-      return true;
-    }
-    delivery.queuedBehindKey = true; // let go when this returns; fetched again in its turn
-    return false;
   }
 
   private async failed(
