@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@app/redis-streams/redis/redis-connection';
 import { lastValueFrom } from 'rxjs';
 import { ClientRedisStreams, StreamKeys } from '@app/redis-streams';
 import { RedisStreamsAdmin } from '@app/redis-streams/admin';
@@ -48,7 +48,7 @@ function fieldsOf(raw: string[]): Record<string, string> {
 export function describeConformance(start: () => Promise<Topology>): void {
   let topology: Topology;
   let client: ClientRedisStreams;
-  let redis: Redis;
+  let redis: RedisConnection;
   const children: ChildConsumer[] = [];
 
   beforeAll(async () => {

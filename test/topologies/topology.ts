@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@app/redis-streams/redis/redis-connection';
 import type { RedisConnectionOptions } from '@app/redis-streams';
 import type { ChildConsumerEnv } from '../support/child-consumer';
 
@@ -14,7 +14,7 @@ export interface Topology {
   /** The env a child consumer (test/fixtures/consumer-process.ts) needs to connect (REDIS_URL, TLS files …). */
   childEnv(): Pick<ChildConsumerEnv, 'REDIS_URL' | 'TLS_CA_FILE' | 'TLS_CERT_FILE' | 'TLS_KEY_FILE'>;
   /** A connection for checks and admin calls (the caller disconnects it). */
-  checks(): Redis;
+  checks(): RedisConnection;
   /** Stops what the topology started. */
   destroy(): Promise<void>;
 }

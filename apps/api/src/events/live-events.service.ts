@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SHIELD_REDIS } from '@app/shield-platform';
 import { StreamTail } from '@app/redis-streams/admin';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@app/redis-streams/redis/redis-connection';
 import { EVENTS_CONFIG, EventsConfig } from './events.config';
 import { EventsRequest, QueryValues, parseEventsRequest } from './events-request';
 import { OpenStreams } from './open-streams';
@@ -19,7 +19,7 @@ export interface LiveStream {
 export class LiveEvents {
   constructor(
     @Inject(EVENTS_CONFIG) private readonly config: EventsConfig,
-    @Inject(SHIELD_REDIS) private readonly redis: Redis,
+    @Inject(SHIELD_REDIS) private readonly redis: RedisConnection,
     private readonly openStreams: OpenStreams,
   ) {}
 

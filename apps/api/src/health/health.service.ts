@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SHIELD_REDIS, pingRedis } from '@app/shield-platform';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@app/redis-streams/redis/redis-connection';
 
 /** The API is healthy when Redis answers. */
 @Injectable()
 export class HealthService {
-  constructor(@Inject(SHIELD_REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(SHIELD_REDIS) private readonly redis: RedisConnection) {}
 
   /** True when Redis answers PING within a second. */
   redisAnswers(): Promise<boolean> {

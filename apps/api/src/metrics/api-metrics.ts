@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SHIELD_REDIS, StreamsTopology } from '@app/shield-platform';
 import { ClientRedisStreams } from '@app/redis-streams';
 import { RedisStreamsMetrics } from '@app/redis-streams/metrics';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@app/redis-streams/redis/redis-connection';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -13,7 +13,11 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 export class ApiMetrics {
   readonly registry = new Registry();
 
-  constructor(client: ClientRedisStreams, @Inject(SHIELD_REDIS) redis: Redis, topology: StreamsTopology) {
+  constructor(
+    client: ClientRedisStreams,
+    @Inject(SHIELD_REDIS) redis: RedisConnection,
+    topology: StreamsTopology,
+  ) {
     collectDefaultMetrics({ register: this.registry });
     new RedisStreamsMetrics({ registry: this.registry })
       .observeClient(client)

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { SHIELD_REDIS } from '@app/shield-platform';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@app/redis-streams/redis/redis-connection';
 import { CLAIM_MARKER_LUA, COMMIT_MARKER_LUA, RELEASE_MARKER_LUA } from './publish-marker.lua';
 
 /** Prefix of the markers' keys (`<prefix><sha256 of [stream, event_id]>`). */
@@ -36,7 +36,7 @@ export class PublishMarkerStore {
   private readonly releaseCommand: MarkerCommand;
 
   /** @param redis a command connection (not one used for blocking reads); the store does not close it. */
-  constructor(@Inject(SHIELD_REDIS) redis: Redis) {
+  constructor(@Inject(SHIELD_REDIS) redis: RedisConnection) {
     this.claimCommand = defineMarkerCommand(redis, COMMANDS.claim);
     this.commitCommand = defineMarkerCommand(redis, COMMANDS.commit);
     this.releaseCommand = defineMarkerCommand(redis, COMMANDS.release);
@@ -98,7 +98,7 @@ export class PublishMarkerStore {
   }
 }
 
-function defineMarkerCommand(redis: Redis, command: { name: string; lua: string }): MarkerCommand {
+function defineMarkerCommand(redis: RedisConnection, command: { name: string; lua: string }): MarkerCommand {
   redis.defineCommand(command.name, { numberOfKeys: 1, lua: command.lua });
   const defined = (redis as unknown as Record<string, unknown>)[command.name];
   if (typeof defined !== 'function') {

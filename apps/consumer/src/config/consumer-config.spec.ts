@@ -96,7 +96,7 @@ describe('the consumer config', () => {
     [
       'REDIS_URL',
       'localhost',
-      'REDIS_URL must be a redis://, rediss://, redis+sentinel:// or rediss+sentinel:// URL, got "localhost"',
+      'REDIS_URL must be a redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster:// URL, got "localhost"',
     ],
   ])('refuses %s=%p with an error naming it', (name, value, message) => {
     const load = (): unknown => loadConsumerConfig({ [name]: value });

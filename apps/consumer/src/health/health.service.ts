@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SHIELD_REDIS, pingRedis } from '@app/shield-platform';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@app/redis-streams/redis/redis-connection';
 import { ConsumerServers, ServerHealth } from '../consumer-servers';
 
 /** The consumer's health report. */
@@ -14,7 +14,7 @@ export interface ConsumerHealth {
 @Injectable()
 export class HealthService {
   constructor(
-    @Inject(SHIELD_REDIS) private readonly redis: Redis,
+    @Inject(SHIELD_REDIS) private readonly redis: RedisConnection,
     private readonly servers: ConsumerServers,
   ) {}
 

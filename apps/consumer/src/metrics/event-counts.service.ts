@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_COUNTS_KEY, SHIELD_REDIS } from '@app/shield-platform';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@app/redis-streams/redis/redis-connection';
 
 /**
  * Per-type event counts in the Redis hash `shield:metrics:event_counts`, shared by every metrics-collector process.
@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
  */
 @Injectable()
 export class EventCountsService {
-  constructor(@Inject(SHIELD_REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(SHIELD_REDIS) private readonly redis: RedisConnection) {}
 
   /** Counts one event of `type`. */
   async increment(type: string): Promise<void> {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SHIELD_REDIS, StreamsTopology } from '@app/shield-platform';
 import { ClientRedisStreams, ServerRedisStreams } from '@app/redis-streams';
 import { RedisStreamsMetrics } from '@app/redis-streams/metrics';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@app/redis-streams/redis/redis-connection';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { CONSUMER_EVENTS_CLIENT } from '../transports';
 
@@ -18,7 +18,7 @@ export class PrometheusMetrics {
 
   constructor(
     @Inject(CONSUMER_EVENTS_CLIENT) client: ClientRedisStreams,
-    @Inject(SHIELD_REDIS) redis: Redis,
+    @Inject(SHIELD_REDIS) redis: RedisConnection,
     topology: StreamsTopology,
   ) {
     collectDefaultMetrics({ register: this.registry });

@@ -1,5 +1,5 @@
 import { hostname, userInfo } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { RedisScripts } from '../lua/scripts';
 import { encodePurgeLogEntry } from '../wire/dead-letter-record';
@@ -72,7 +72,7 @@ function operator(by: string | undefined): string {
  * deliver a damaged event.
  */
 export async function redriveDeadLetters(
-  redis: Redis,
+  redis: RedisConnection,
   stream: string,
   options: RedriveOptions,
   /** The dead-letter stream's name when the stream's route names one (`deadLetterStream`). */
@@ -127,7 +127,7 @@ export async function redriveDeadLetters(
 
 /** Deletes dead-letter records for good (needs `confirm: true`); the purge is recorded in the dead-letter log. */
 export async function purgeDeadLetters(
-  redis: Redis,
+  redis: RedisConnection,
   stream: string,
   options: PurgeOptions,
   /** As in {@link redriveDeadLetters}. */

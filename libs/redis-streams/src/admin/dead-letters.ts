@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { StreamKeys } from '../wire/stream-keys';
 import { DeadLetterRecord, decodeDeadLetter } from '../wire/dead-letter-record';
@@ -58,7 +58,7 @@ function matches(record: DeadLetterRecord, filter: DeadLetterFilter): boolean {
 
 /** Records of `stream`'s dead-letter stream matching `options`, oldest first. */
 export async function listDeadLetters(
-  redis: Redis,
+  redis: RedisConnection,
   stream: string,
   options: ListDeadLettersOptions = {},
   /** The dead-letter stream's name when the stream's route names one (`deadLetterStream`). */
@@ -99,7 +99,7 @@ export async function listDeadLetters(
 
 /** One dead-letter record by id, or undefined. */
 export async function getDeadLetter(
-  redis: Redis,
+  redis: RedisConnection,
   stream: string,
   id: string,
   /** As in {@link listDeadLetters}. */
@@ -114,7 +114,7 @@ export async function getDeadLetter(
 
 /** The records `ids` names, or (no ids) every record matching `filter`, up to `limit`. */
 export async function selectDeadLetters(
-  redis: Redis,
+  redis: RedisConnection,
   stream: string,
   selection: DeadLetterFilter & { ids?: readonly string[]; limit?: number },
   /** As in {@link listDeadLetters}. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { RedisScripts } from '../lua/scripts';
 import { entryIdAt } from '../wire/entry-ids';
@@ -33,7 +33,7 @@ const STATUSES = new Set(['trimmed', 'dry-run', 'no-groups', 'missing']);
  * only live work and records an operator must act on). Each stream is decided and trimmed atomically (Lua).
  */
 export async function trimStreams(
-  redis: Redis,
+  redis: RedisConnection,
   streams: ReadonlyArray<string | { name: string; minRetentionMs?: number }>,
   options: TrimOptions = {},
 ): Promise<TrimResult[]> {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { redisErrorCode } from '../errors/describe-error';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
 import { Topology } from './topology';
@@ -20,7 +20,7 @@ export interface ProvisionResult {
  * Creates every stream (MKSTREAM) and group of `topology` that does not exist yet. Idempotent: an existing group
  * is left exactly where it is (BUSYGROUP), never moved or reset; running it twice changes nothing the second time.
  */
-export async function applyTopology(redis: Redis, topology: Topology): Promise<ProvisionResult> {
+export async function applyTopology(redis: RedisConnection, topology: Topology): Promise<ProvisionResult> {
   const result: ProvisionResult = { created: [], existing: [] };
   for (const stream of topology.streams) {
     const type = await redis.type(stream.name);

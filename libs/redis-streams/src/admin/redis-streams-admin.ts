@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import {
   DetailedHealthOptions,
   DetailedStreamHealth,
@@ -47,7 +47,7 @@ export interface RedisStreamsAdminOptions {
 export class RedisStreamsAdmin {
   constructor(
     /** The connection every call uses (shared; XREAD for tails runs on a duplicate of it). */
-    readonly redis: Redis,
+    readonly redis: RedisConnection,
     readonly options: RedisStreamsAdminOptions = {},
   ) {
     for (const [stream, named] of Object.entries(options.deadLetterStreams ?? {})) {

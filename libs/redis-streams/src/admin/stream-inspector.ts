@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { redisErrorCode } from '../errors/describe-error';
 import { RedisScripts } from '../lua/scripts';
 import { StreamKeys } from '../wire/stream-keys';
@@ -51,7 +51,7 @@ export interface InspectOptions {
 }
 
 /** Redis's clock in ms: ages are measured against it, not against this host's clock. */
-export async function redisTime(redis: Redis): Promise<number> {
+export async function redisTime(redis: RedisConnection): Promise<number> {
   const [seconds, micros] = await redis.time();
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
@@ -62,7 +62,7 @@ export async function redisTime(redis: Redis): Promise<number> {
  * `exists: false` and zeros, an empty one with null first/last ids — never an error.
  */
 export async function inspectStreams(
-  redis: Redis,
+  redis: RedisConnection,
   streams: readonly string[],
   options: InspectOptions = {},
 ): Promise<StreamSnapshot[]> {
@@ -71,7 +71,7 @@ export async function inspectStreams(
 }
 
 async function inspectStream(
-  redis: Redis,
+  redis: RedisConnection,
   stream: string,
   now: number,
   options: InspectOptions,
@@ -121,7 +121,7 @@ function entryIdOf(entry: unknown): string | null {
 }
 
 async function inspectGroup(
-  redis: Redis,
+  redis: RedisConnection,
   keyedStream: string | undefined,
   stream: string,
   info: Record<string, unknown>,
@@ -163,7 +163,7 @@ async function inspectGroup(
 }
 
 async function pendingSummary(
-  redis: Redis,
+  redis: RedisConnection,
   key: string,
   group: string,
 ): Promise<{ count: number; oldestId: string | null }> {
@@ -185,7 +185,7 @@ async function pendingSummary(
  * nothing unread): a reported lag is 0 when nothing follows the last delivered id, and never more than the stream holds.
  */
 async function lagOf(
-  redis: Redis,
+  redis: RedisConnection,
   stream: string,
   info: Record<string, unknown>,
   lastDeliveredId: string,

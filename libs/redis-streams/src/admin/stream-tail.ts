@@ -1,4 +1,5 @@
-import { Redis, RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { RedisConnection, duplicateConnection } from '../redis/redis-connection';
 import { redisFromUrl } from '../redis/redis-url';
 import { describeError, redisErrorCode } from '../errors/describe-error';
 import { InvalidOptionsError, RedisCommandError } from '../errors/redis-streams.error';
@@ -22,7 +23,7 @@ export interface StreamTailOptions {
   /** Event types to keep: exact names or prefixes ending with `*`. Empty or absent: every type. */
   types?: readonly string[];
   /** A connection to duplicate: XREAD BLOCK holds a connection, so the tail never reads on a shared one. */
-  client?: Redis;
+  client?: RedisConnection;
   /** Redis URL to connect to when no `client` is given. Default `REDIS_URL`, else the local default. */
   url?: string;
   /** Extra ioredis options for a connection made from `url`. */
@@ -67,7 +68,7 @@ export class StreamTail implements AsyncIterable<TailedEvent> {
   private readonly matches: (type: string) => boolean;
   private readonly count: number;
   private readonly blockMs: number;
-  private readonly connection: Redis;
+  private readonly connection: RedisConnection;
   private readonly counters: StreamTailStats = { read: 0, filtered: 0, malformed: 0 };
   private cursor: string | undefined;
   private iterated = false;
@@ -98,7 +99,7 @@ export class StreamTail implements AsyncIterable<TailedEvent> {
       connectionName: options.connectionName ?? `tail:${this.stream.replace(/[^!-~]/g, '_').slice(0, 120)}`,
     };
     this.connection = options.client
-      ? options.client.duplicate(overrides)
+      ? duplicateConnection(options.client, overrides)
       : redisFromUrl(resolveRedisUrl(options.url), { ...options.redis, ...overrides });
     // An error event without a listener would crash the process; reads see and handle the same failures.
     this.connection.on('error', () => undefined);

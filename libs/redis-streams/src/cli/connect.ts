@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { redisFromUrl } from '../redis/redis-url';
 import { redactUrl, resolveRedisUrl } from '../options/connection-options';
 import { CliError, EXIT } from './exit-codes';
@@ -7,7 +7,7 @@ import { CliError, EXIT } from './exit-codes';
  * Connects for one CLI run: fails fast (no endless reconnect loop, no offline queue) with a message that names
  * the URL without its password.
  */
-export async function connectCli(url: string | undefined): Promise<Redis> {
+export async function connectCli(url: string | undefined): Promise<RedisConnection> {
   let resolved: string;
   try {
     resolved = resolveRedisUrl(url);

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
-import type { Redis } from 'ioredis';
+import { RedisConnection, connectionFor } from '../redis/redis-connection';
 import { RpcException } from '@nestjs/microservices';
 import { AsyncSubject, Observable, throwError } from 'rxjs';
 import { describeError, redisErrorCode } from '../errors/describe-error';
@@ -91,9 +91,9 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
   readonly options: ResolvedClientOptions;
   private readonly logger = new Logger(ClientRedisStreams.name);
   private readonly routes: RouteCache;
-  private connection: Redis | undefined;
-  private connecting: Promise<Redis> | undefined;
-  private replicated: Promise<Redis> | undefined;
+  private connection: RedisConnection | undefined;
+  private connecting: Promise<RedisConnection> | undefined;
+  private replicated: Promise<RedisConnection> | undefined;
   private readonly events = new EventEmitter();
   private readonly defaultHeaders: Record<string, string>;
   private inbox: ReplyInbox;
@@ -113,7 +113,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
   }
 
   /** Connects once; later calls return the same connection. */
-  connect(): Promise<Redis> {
+  connect(): Promise<RedisConnection> {
     this.connecting ??= this.open();
     return this.connecting;
   }
@@ -208,7 +208,12 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
     const id = String(await this.write({ pattern, data }, () => connection));
     let reached: number;
     try {
-      reached = Number(await connection.wait(replicas, timeoutMs));
+      // On a Cluster: the link to the primary that took the write (WAIT counts that node's replicas).
+      const writer = connectionFor(connection, this.routes.routeFor(pattern).stream);
+      if (!writer) {
+        throw new Error('no primary serves the stream right now');
+      }
+      reached = Number(await writer.wait(replicas, timeoutMs));
     } catch (error) {
       throw new RedisCommandError(
         `WAIT after writing ${id} failed (the entry is written): ${describeError(error)}`,
@@ -219,7 +224,10 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
   }
 
   /** Encodes and writes one event on the connection `connect` gives (once the event is known to be writable). */
-  private async write(packet: ReadPacket, connect: () => Redis | Promise<Redis>): Promise<string | number> {
+  private async write(
+    packet: ReadPacket,
+    connect: () => RedisConnection | Promise<RedisConnection>,
+  ): Promise<string | number> {
     const pattern: unknown = packet.pattern;
     if (typeof pattern !== 'string') {
       throw new InvalidEventError('pattern must be a non-empty string');
@@ -271,7 +279,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
   }
 
   /** The connection of {@link emitReplicated} (opened on first use, no auto-pipelining: WAITs block it). */
-  private replicatedConnection(): Promise<Redis> {
+  private replicatedConnection(): Promise<RedisConnection> {
     this.replicated ??= this.open({ enableAutoPipelining: false }).catch((error: unknown) => {
       this.replicated = undefined;
       throw error;
@@ -281,7 +289,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
 
   /** PUBLISHes an informational event (route `durable: false`); resolves with how many subscribers received it. */
   private async publishInformational(
-    connection: Redis,
+    connection: RedisConnection,
     channel: string,
     pattern: string,
     fields: readonly string[],
@@ -420,7 +428,7 @@ export class ClientRedisStreams extends ClientProxy<RedisStreamsClientEvents, Re
   }
 
   /** Opens a command connection (the main one, auto-pipelined, unless `overrides` say otherwise). */
-  private async open(overrides: { enableAutoPipelining?: boolean } = {}): Promise<Redis> {
+  private async open(overrides: { enableAutoPipelining?: boolean } = {}): Promise<RedisConnection> {
     const main = overrides.enableAutoPipelining !== false;
     const connection = createRedisConnection(this.options, {
       enableAutoPipelining: true,

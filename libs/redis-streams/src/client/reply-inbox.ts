@@ -1,5 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { describeError } from '../errors/describe-error';
 import { parseReadReply } from '../redis/stream-replies';
 import { REPLY_STREAM_OPENING, Reply, decodeReply } from '../wire/reply-fields';
@@ -7,9 +7,9 @@ import { REPLY_STREAM_OPENING, Reply, decodeReply } from '../wire/reply-fields';
 /** What a {@link ReplyInbox} needs. */
 export interface ReplyInboxDeps {
   /** The client's command connection (creates, refreshes and deletes the stream; deletes read replies). */
-  commands(): Redis | Promise<Redis>;
+  commands(): RedisConnection | Promise<RedisConnection>;
   /** Opens the connection the inbox blocks on (one per inbox; closed with it). */
-  openBlocking(): Promise<Redis>;
+  openBlocking(): Promise<RedisConnection>;
   /** The reply stream of this client instance. */
   stream: string;
   /** The stream expires this long after the instance stopped refreshing it (ms). */
@@ -34,7 +34,7 @@ export type ReplyReceiver = (reply: Reply) => void;
 export class ReplyInbox {
   private readonly receivers = new Map<string, ReplyReceiver>();
   private opening: Promise<void> | undefined;
-  private blocking: Redis | undefined;
+  private blocking: RedisConnection | undefined;
   private lastId = '0-0';
   private refresh: NodeJS.Timeout | undefined;
   private reading: Promise<void> | undefined;
@@ -133,7 +133,7 @@ export class ReplyInbox {
     }
   }
 
-  private async read(blocking: Redis): Promise<void> {
+  private async read(blocking: RedisConnection): Promise<void> {
     const { stream, blockMs } = this.deps;
     let failures = 0;
     while (!this.closed) {

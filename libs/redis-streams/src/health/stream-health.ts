@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { StreamSnapshot, inspectStreams } from '../admin/stream-inspector';
 import { describeError } from '../errors/describe-error';
 import { BudgetBreach, StreamBudget, budgetBreaches, describeBreach } from './stream-budget';
@@ -37,7 +37,7 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
  * age and dead letters, checked against an optional budget. Never throws: a Redis failure is a `down` report.
  */
 export async function detailedStreamHealth(
-  redis: Redis,
+  redis: RedisConnection,
   streams: readonly string[],
   options: DetailedHealthOptions = {},
 ): Promise<DetailedStreamHealth> {
@@ -61,7 +61,7 @@ export async function detailedStreamHealth(
  */
 export async function streamBudgetCheck<Key extends string>(
   key: Key,
-  redis: Redis,
+  redis: RedisConnection,
   streams: readonly string[],
   budget: StreamBudget,
   timeoutMs?: number,

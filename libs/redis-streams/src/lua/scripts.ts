@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import type { RawEntry } from '../redis/stream-replies';
 import { StreamKeys } from '../wire/stream-keys';
 import { COUNT_AFTER_LUA } from './count-after.lua';
@@ -42,14 +42,14 @@ const SCRIPTS = {
 const CLIENT_SCRIPTS = {
   nrsIdempotentXaddV1: { numberOfKeys: 2, lua: IDEMPOTENT_XADD_LUA },
 } as const;
-const clientScriptsDefined = new WeakSet<Redis>();
+const clientScriptsDefined = new WeakSet<RedisConnection>();
 
 /**
  * Defines the client's scripts on `connection`. Call it before the connection's first command: an auto-pipelined
  * connection's open pipeline only knows the commands defined when it was created, so a script defined later and
  * queued into it fails (`pipeline[functionName] is not a function`) and ioredis then throws uncaught.
  */
-export function defineClientScripts(connection: Redis): void {
+export function defineClientScripts(connection: RedisConnection): void {
   if (!clientScriptsDefined.has(connection)) {
     connection.defineCommand('nrsIdempotentXaddV1', CLIENT_SCRIPTS.nrsIdempotentXaddV1);
     clientScriptsDefined.add(connection);
@@ -61,7 +61,7 @@ export function defineClientScripts(connection: Redis): void {
  * or the first one's (`duplicate: true`).
  */
 export async function idempotentXadd(
-  connection: Redis,
+  connection: RedisConnection,
   marker: string,
   stream: string,
   windowMs: number,
@@ -81,7 +81,7 @@ export type IdempotentCommit =
   | { outcome: 'committed' | 'duplicate'; acked: number }
   | { outcome: 'effect-refused'; effect: number; message: string };
 
-const bound = new WeakMap<Redis, RedisScripts>();
+const bound = new WeakMap<RedisConnection, RedisScripts>();
 
 /** What renewing one entry's lease found (see renew-leases.lua.ts). */
 export type LeaseRenewal = 'renewed' | 'taken' | 'deleted' | 'gone';
@@ -100,7 +100,7 @@ export class RedisScripts {
    * admin functions, called per operation); the cache is keyed weakly by the connection, which `defineCommand`
    * changes anyway. A long-lived owner (the server's pipeline) constructs its own instance instead.
    */
-  static for(connection: Redis): RedisScripts {
+  static for(connection: RedisConnection): RedisScripts {
     let scripts = bound.get(connection);
     if (!scripts) {
       scripts = new RedisScripts(connection);
@@ -109,7 +109,7 @@ export class RedisScripts {
     return scripts;
   }
 
-  constructor(private readonly connection: Redis) {
+  constructor(private readonly connection: RedisConnection) {
     for (const [name, definition] of Object.entries(SCRIPTS)) {
       connection.defineCommand(name, definition);
     }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { register as globalRegistry } from 'prom-client';
 import type { ClientRedisStreams } from '../client/client-redis-streams';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
@@ -125,7 +125,7 @@ export class RedisStreamsMetrics {
    * Reports, at every scrape, the length and dead letters of `streams` and per consumer group its lag, pending,
    * scheduled retries, backlog, oldest pending age and consumers, read through `redis` (a command connection).
    */
-  observeStreams(redis: Redis, streams: StreamList): this {
+  observeStreams(redis: RedisConnection, streams: StreamList): this {
     this.hub.streams.add(redis, streams);
     return this;
   }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { StreamSnapshot, inspectStreams } from '../admin/stream-inspector';
 import { describeError } from '../errors/describe-error';
 import { MetricSet } from './metric-set';
@@ -8,7 +8,7 @@ import { MetricSet } from './metric-set';
 export type StreamList = readonly string[] | (() => readonly string[]);
 
 interface Source {
-  redis: Redis;
+  redis: RedisConnection;
   streams: StreamList;
   /** True while the last inspection failed (the failure was logged; not again until it recovers). */
   failing: boolean;
@@ -30,7 +30,7 @@ export class StreamMetrics {
   ) {}
 
   /** Inspects `streams` through `redis` at every scrape from now on. */
-  add(redis: Redis, streams: StreamList): void {
+  add(redis: RedisConnection, streams: StreamList): void {
     this.sources.push({ redis, streams, failing: false });
   }
 

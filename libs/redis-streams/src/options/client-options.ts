@@ -4,6 +4,7 @@ import { InvalidOptionsError } from '../errors/redis-streams.error';
 import {
   RedisConnectionOptions,
   assertInteger,
+  resolveClusterOptions,
   resolveConnectionRedisOptions,
   resolveRedisUrl,
 } from './connection-options';
@@ -61,9 +62,9 @@ export const DEFAULT_CLIENT_OPTIONS = {
 
 /** Client options with defaults applied. */
 export type ResolvedClientOptions = Required<
-  Omit<RedisStreamsClientOptions, 'redis' | 'tls' | 'routes' | 'source'>
+  Omit<RedisStreamsClientOptions, 'redis' | 'tls' | 'cluster' | 'routes' | 'source'>
 > &
-  Pick<RedisStreamsClientOptions, 'redis' | 'tls' | 'routes' | 'source'>;
+  Pick<RedisStreamsClientOptions, 'redis' | 'tls' | 'cluster' | 'routes' | 'source'>;
 
 /** A name unique to this client instance: `host-pid-random`. */
 function defaultInstanceId(): string {
@@ -77,6 +78,7 @@ export function resolveClientOptions(options: RedisStreamsClientOptions = {}): R
     ...stripUndefined(options),
     url: resolveRedisUrl(options.url),
     redis: resolveConnectionRedisOptions(resolveRedisUrl(options.url), options.tls, options.redis),
+    cluster: resolveClusterOptions(resolveRedisUrl(options.url), options.cluster),
     instanceId: options.instanceId ?? defaultInstanceId(),
   };
   assertInteger('maxPayloadBytes', resolved.maxPayloadBytes, 1, 512 * 1024 * 1024);

@@ -56,7 +56,7 @@ describe('tls options', () => {
 
   it('refuses tls with a redis:// URL, half a client pair and an empty servername', () => {
     expect(() => resolveServerOptions({ group: 'g', url: 'redis://u:pw@h:1', tls: { caFile: ca } })).toThrow(
-      'tls is set but url is not rediss:// or rediss+sentinel:// (got "redis://u:***@h:1")',
+      'tls is set but url is not rediss://, rediss+sentinel:// or rediss+cluster:// (got "redis://u:***@h:1")',
     );
     expect(() => resolveConnectionRedisOptions('rediss://h:1', { certFile: cert }, undefined)).toThrow(
       'tls.certFile and tls.keyFile go together',

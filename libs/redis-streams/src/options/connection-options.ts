@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import type { RedisOptions } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { InvalidOptionsError } from '../errors/redis-streams.error';
-import { REDIS_URL_SCHEMES, isRedisUrl } from '../redis/redis-url';
+import { REDIS_URL_SCHEMES, isClusterUrl, isRedisUrl } from '../redis/redis-url';
 
 /**
  * TLS material, as files read once when the options are resolved. The server certificate is always verified
@@ -24,13 +24,19 @@ export interface RedisTlsOptions {
 export interface RedisConnectionOptions {
   /**
    * `redis://` or `rediss://` URL of one node, or `redis+sentinel://[user:password@]host:port,…/<primary name>` of a
-   * Sentinel-managed primary (`rediss+sentinel://` for TLS). Default: `REDIS_URL`, else `redis://127.0.0.1:6379`.
+   * Sentinel-managed primary (`rediss+sentinel://` for TLS), or `redis+cluster://[user:password@]host:port,…` of a
+   * Redis Cluster (seed nodes; `rediss+cluster://` for TLS). Default: `REDIS_URL`, else `redis://127.0.0.1:6379`.
    */
   url?: string;
   /** Extra ioredis options, applied over what the URL says (ACL user, timeouts …). */
   redis?: RedisOptions;
   /** TLS from files; needs a `rediss://` URL (a `rediss://` URL alone uses TLS with Node's trusted CAs). */
   tls?: RedisTlsOptions;
+  /**
+   * Extra ioredis `ClusterOptions` for a `redis+cluster://` URL (`natMap` when the nodes announce addresses this
+   * process cannot reach, `slotsRefreshInterval` …); refused with any other URL.
+   */
+  cluster?: ClusterOptions;
 }
 
 /** The URL used when neither the options nor `REDIS_URL` name one. */
@@ -60,6 +66,22 @@ export function assertInteger(name: string, value: number, min: number, max = Nu
   }
 }
 
+/** `cluster` (extra ioredis ClusterOptions) as given; refused unless `url` names a Cluster. */
+export function resolveClusterOptions(
+  url: string,
+  cluster: ClusterOptions | undefined,
+): ClusterOptions | undefined {
+  if (cluster !== undefined && (typeof cluster !== 'object' || cluster === null)) {
+    throw new InvalidOptionsError('cluster must be an object of ioredis ClusterOptions');
+  }
+  if (cluster !== undefined && !isClusterUrl(url)) {
+    throw new InvalidOptionsError(
+      `cluster options are set but url is not redis+cluster:// or rediss+cluster:// (got "${redactUrl(url)}")`,
+    );
+  }
+  return cluster;
+}
+
 const TLS_FILES = ['caFile', 'certFile', 'keyFile'] as const;
 
 /**
@@ -78,9 +100,9 @@ export function resolveConnectionRedisOptions(
   if (typeof tls !== 'object' || tls === null) {
     throw new InvalidOptionsError('tls must be an object { caFile?, certFile?, keyFile?, servername? }');
   }
-  if (!url.startsWith('rediss://') && !url.startsWith('rediss+sentinel://')) {
+  if (!/^rediss(\+sentinel|\+cluster)?:\/\//.test(url)) {
     throw new InvalidOptionsError(
-      `tls is set but url is not rediss:// or rediss+sentinel:// (got "${redactUrl(url)}")`,
+      `tls is set but url is not rediss://, rediss+sentinel:// or rediss+cluster:// (got "${redactUrl(url)}")`,
     );
   }
   if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {

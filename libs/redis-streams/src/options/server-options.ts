@@ -5,6 +5,7 @@ import { isGroupStart } from '../wire/entry-ids';
 import {
   RedisConnectionOptions,
   assertInteger,
+  resolveClusterOptions,
   resolveConnectionRedisOptions,
   resolveRedisUrl,
 } from './connection-options';
@@ -113,9 +114,11 @@ export const DEFAULT_SERVER_OPTIONS = {
 
 /** Server options with every default applied and every value checked. */
 export type ResolvedServerOptions = Required<
-  Omit<RedisStreamsServerOptions, 'transportId' | 'redis' | 'tls' | 'routes' | 'delivery'>
+  Omit<RedisStreamsServerOptions, 'transportId' | 'redis' | 'tls' | 'cluster' | 'routes' | 'delivery'>
 > &
-  Pick<RedisStreamsServerOptions, 'transportId' | 'redis' | 'tls' | 'routes'> & { delivery: DeliveryPolicy };
+  Pick<RedisStreamsServerOptions, 'transportId' | 'redis' | 'tls' | 'cluster' | 'routes'> & {
+    delivery: DeliveryPolicy;
+  };
 
 /** A consumer name unique to this process: `host-pid-random`. */
 export function defaultConsumerName(): string {
@@ -135,6 +138,7 @@ export function resolveServerOptions(options: RedisStreamsServerOptions): Resolv
     ...stripUndefined(options),
     url: resolveRedisUrl(options.url),
     redis: resolveConnectionRedisOptions(resolveRedisUrl(options.url), options.tls, options.redis),
+    cluster: resolveClusterOptions(resolveRedisUrl(options.url), options.cluster),
     consumer: options.consumer ?? defaultConsumerName(),
     delivery: resolveDeliveryPolicy(DEFAULT_DELIVERY_POLICY, options.delivery, 'delivery'),
   };

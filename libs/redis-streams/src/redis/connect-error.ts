@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { RedisConnection, passwordOf } from './redis-connection';
 import { describeError, redisErrorCode } from '../errors/describe-error';
 import { RedisCommandError, RedisStreamsError } from '../errors/redis-streams.error';
 import { redactUrl } from '../options/connection-options';
@@ -7,7 +7,7 @@ import { redactUrl } from '../options/connection-options';
  * Connects `connection`; when that fails, rejects with a {@link RedisCommandError} carrying the first error the
  * connection reported meanwhile (WRONGPASS, NOAUTH, ECONNREFUSED …) and its Redis code, never the password.
  */
-export async function connectRedis(connection: Redis): Promise<void> {
+export async function connectRedis(connection: RedisConnection): Promise<void> {
   let first: unknown;
   const onError = (error: unknown): void => {
     first ??= error;
@@ -20,7 +20,7 @@ export async function connectRedis(connection: Redis): Promise<void> {
   } catch (error) {
     const reason = first ?? error;
     const message = reason instanceof Error ? reason.message : describeError(reason);
-    throw new RedisCommandError(redactSecret(message, connection.options.password), redisErrorCode(reason));
+    throw new RedisCommandError(redactSecret(message, passwordOf(connection)), redisErrorCode(reason));
   } finally {
     connection.off('error', onError);
   }

@@ -1,5 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { describeError } from '../errors/describe-error';
 
 /** Called after each XACK with how many ids were sent and how many Redis acknowledged. */
@@ -21,7 +21,7 @@ export class AckBatcher {
   private stopped = false;
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisConnection,
     private readonly group: string,
     private readonly logger: LoggerService,
     private readonly onAcked: AckListener,

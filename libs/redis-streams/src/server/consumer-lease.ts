@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { describeError } from '../errors/describe-error';
 import { RedisStreamsError } from '../errors/redis-streams.error';
 import { RedisScripts } from '../lua/scripts';
@@ -30,7 +30,7 @@ export class ConsumerLease {
   private confirming: Promise<boolean> | undefined;
 
   constructor(
-    private readonly commands: Redis,
+    private readonly commands: RedisConnection,
     private readonly key: string,
     private readonly consumer: string,
     private readonly leaseMs: number,

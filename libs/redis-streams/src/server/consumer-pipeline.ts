@@ -1,6 +1,6 @@
 import { StreamKeys } from '../wire/stream-keys';
 import { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { RedisConnection, groupBySlot, isCluster } from '../redis/redis-connection';
 import { RedisScripts } from '../lua/scripts';
 import { ResolvedServerOptions } from '../options/server-options';
 import { AckBatcher } from './ack-batcher';
@@ -30,8 +30,8 @@ import { Telemetry } from './telemetry';
 
 /** What the pipeline needs from the server. */
 export interface ConsumerPipelineDeps {
-  commands: Redis;
-  blocking: Redis;
+  commands: RedisConnection;
+  blocking: RedisConnection;
   table: HandlerTable;
   options: ResolvedServerOptions;
   inFlight: InFlight;
@@ -43,8 +43,11 @@ export interface ConsumerPipelineDeps {
   /** The handlers' circuit breakers. */
   circuits: CircuitBreakers;
   onHealth(connected: boolean): void;
-  /** A new (not yet connected) blocking connection: each ordered stream's reader gets its own. */
-  openBlocking(): Redis;
+  /**
+   * A new (not yet connected) blocking connection: each ordered stream's reader gets its own, and on a Cluster each
+   * slot's reader after the first.
+   */
+  openBlocking(): RedisConnection;
 }
 
 /**
@@ -55,8 +58,19 @@ export interface ConsumerPipelineDeps {
 export class ConsumerPipeline {
   private readonly acks: AckBatcher;
   private readonly dispatcher: EntryDispatcher;
-  /** Reads every stream without an `orderingKey` (undefined when there is none). */
+  /**
+   * Reads every stream without an `orderingKey` (undefined when there is none) — on a Cluster, those of the first
+   * slot: one XREADGROUP names keys of one slot only (CROSSSLOT otherwise, even on one node).
+   */
   private readonly reader: StreamReader | undefined;
+  /** On a Cluster: the keys of each other slot, each read on a connection and watchdog of its own. */
+  private readonly otherSlots: ReadonlyArray<readonly string[]>;
+  private readonly mainKeys: readonly string[];
+  private readonly startWatchedReader: (
+    keys: readonly string[],
+    connectFirst: boolean,
+  ) => Promise<() => Promise<void>>;
+  private otherReaders: Array<Promise<() => Promise<void>>> = [];
   /** One per stream with an `orderingKey`: reads it while this consumer holds its ordering lease. */
   private readonly owners: OrderedStreamOwner[];
   private readonly promoter: RetryPromoter;
@@ -136,7 +150,7 @@ export class ConsumerPipeline {
     const sharedKeys = readKeys.filter((key) => !orderedKeys.has(key));
     const isSettling = (key: string, id: string): boolean => inFlight.has(key, id) || acks.has(key, id);
     const readerOn = (
-      blocking: Redis,
+      blocking: RedisConnection,
       streams: readonly string[],
       onHealth: (connected: boolean) => void,
     ): StreamReader =>
@@ -166,10 +180,43 @@ export class ConsumerPipeline {
         healGroups: () => ensureGroups(commands, readKeys, options.group, '0'),
         onHealth,
       });
+    const slots =
+      sharedKeys.length === 0 ? [] : isCluster(deps.blocking) ? groupBySlot(sharedKeys) : [sharedKeys];
     this.reader =
-      sharedKeys.length > 0
-        ? readerOn(deps.blocking, sharedKeys, (connected) => deps.onHealth(connected))
+      slots.length > 0
+        ? readerOn(deps.blocking, slots[0], (connected) => deps.onHealth(connected))
         : undefined;
+    this.mainKeys = slots[0] ?? [];
+    this.otherSlots = slots.slice(1);
+    this.startWatchedReader = async (keys, connectFirst) => {
+      // Its own connection, watched like the main one: a silent socket must not stall these keys unseen.
+      const blocking = deps.openBlocking();
+      // Otherwise connected by its first read: a node that does not answer yet is retried by the read loop.
+      if (connectFirst) {
+        await connectRedis(blocking);
+      }
+      const watchdog = new Watchdog(
+        blocking,
+        () => reader.reading,
+        options.blockMs,
+        options.stallMs,
+        watchdogIntervalMs(options.stallMs),
+        logger,
+        keys[0],
+      );
+      const reader = readerOn(blocking, keys, (connected) => {
+        if (connected) {
+          watchdog.replied();
+        }
+      });
+      watchdog.start();
+      void reader.start();
+      return async () => {
+        await watchdog.stop();
+        await reader.stop();
+        await closeRedisConnection(blocking);
+      };
+    };
     const reclaimerOf = (keys: readonly string[]): Reclaimer =>
       new Reclaimer({
         scripts,
@@ -214,31 +261,7 @@ export class ConsumerPipeline {
           await dispatcher.releaseHeld(stream);
         },
         reclaim: () => takeover.run(),
-        startReading: async () => {
-          // Its own connection, watched like the main one: a silent socket must not stall the stream unseen.
-          const blocking = deps.openBlocking();
-          await connectRedis(blocking);
-          const watchdog = new Watchdog(
-            blocking,
-            () => reader.reading,
-            options.blockMs,
-            options.stallMs,
-            watchdogIntervalMs(options.stallMs),
-            logger,
-          );
-          const reader = readerOn(blocking, keys, (connected) => {
-            if (connected) {
-              watchdog.replied();
-            }
-          });
-          watchdog.start();
-          void reader.start();
-          return async () => {
-            await watchdog.stop();
-            await reader.stop();
-            await closeRedisConnection(blocking);
-          };
-        },
+        startReading: () => this.startWatchedReader(keys, true),
         letGo: () => dispatcher.letGo(stream),
       });
     });
@@ -296,8 +319,14 @@ export class ConsumerPipeline {
     return this.reader?.reading === true;
   }
 
+  /** A key the main reader reads (on a Cluster its watchdog probes the node serving it), or undefined. */
+  get readKey(): string | undefined {
+    return this.mainKeys[0];
+  }
+
   start(): void {
     void this.reader?.start();
+    this.otherReaders = this.otherSlots.map((keys) => this.startWatchedReader(keys, false));
     this.owners.forEach((owner) => owner.start());
     this.promoter.start();
     this.reclaimer.start();
@@ -313,6 +342,7 @@ export class ConsumerPipeline {
     const { deps } = this;
     await Promise.all([
       this.reader?.stop(),
+      this.stopOtherReaders(),
       this.promoter.stop(),
       this.reclaimer.stop(),
       this.sweeper.stop(),
@@ -354,12 +384,18 @@ export class ConsumerPipeline {
     this.acks.stop();
     await Promise.all([
       this.reader?.stop(),
+      this.stopOtherReaders(),
       ...this.owners.map((owner) => owner.stop()),
       this.promoter.stop(),
       this.reclaimer.stop(),
       this.sweeper.stop(),
       this.leaseKeeper.stop(),
     ]);
+  }
+
+  private async stopOtherReaders(): Promise<void> {
+    const stops = await Promise.all(this.otherReaders.splice(0));
+    await Promise.all(stops.map((stop) => stop()));
   }
 
   private abortAll(reason: Error): void {

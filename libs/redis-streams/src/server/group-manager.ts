@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { redisErrorCode } from '../errors/describe-error';
 
 /**
@@ -6,7 +6,7 @@ import { redisErrorCode } from '../errors/describe-error';
  * (BUSYGROUP) is left exactly as it is.
  */
 export async function ensureGroups(
-  connection: Redis,
+  connection: RedisConnection,
   streams: readonly string[],
   group: string,
   startId: string,

@@ -1,5 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { describeError } from '../errors/describe-error';
 import { parsePendingReply } from '../redis/stream-replies';
 
@@ -12,7 +12,7 @@ const HANDOVER_IDLE_MS = 24 * 60 * 60 * 1000;
  * pending entries would make them unclaimable forever. Returns how many entries were handed over.
  */
 export async function handOver(
-  commands: Redis,
+  commands: RedisConnection,
   keys: readonly string[],
   group: string,
   consumer: string,

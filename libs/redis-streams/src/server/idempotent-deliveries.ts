@@ -1,5 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import type { DeliveryFeatures } from '../ctx-host/delivery-features';
 import { EffectQueue } from '../ctx-host/idempotent-effects';
 import { describeError } from '../errors/describe-error';
@@ -13,7 +13,7 @@ import { Telemetry } from './telemetry';
 
 /** What {@link IdempotentDeliveries} needs. */
 export interface IdempotentDeliveriesDeps {
-  commands: Redis;
+  commands: RedisConnection;
   scripts: RedisScripts;
   outcomes: Outcomes;
   group: string;

@@ -1,5 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { describeError } from '../errors/describe-error';
 import { RedisScripts } from '../lua/scripts';
 
@@ -9,7 +9,7 @@ import { RedisScripts } from '../lua/scripts';
  * XGROUP DELCONSUMER would make them unclaimable forever. Returns the names deleted.
  */
 export async function sweepIdleConsumers(
-  commands: Redis,
+  commands: RedisConnection,
   keys: readonly string[],
   group: string,
   self: string,

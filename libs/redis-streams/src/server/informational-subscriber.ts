@@ -1,6 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import type { MessageHandler } from '@nestjs/microservices';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
 import { describeError } from '../errors/describe-error';
 import { DecodeLimits, decodeEntry } from '../wire/entry-decoder';
@@ -11,7 +11,7 @@ import { Telemetry } from './telemetry';
 /** What an {@link InformationalSubscriber} needs. */
 export interface InformationalSubscriberDeps {
   /** A connection of its own: a subscribed connection can do nothing else. */
-  connection: Redis;
+  connection: RedisConnection;
   table: HandlerTable;
   group: string;
   consumer: string;

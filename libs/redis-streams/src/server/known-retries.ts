@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { ResolvedRoute } from '../options/routing-options';
 import { orderingKeyOf } from '../options/ordering-key';
 import { DecodeLimits, decodeEntry } from '../wire/entry-decoder';
@@ -19,7 +19,7 @@ export interface KnownRetry {
  * cannot be decoded or carry no key are left out (they are not ordered).
  */
 export async function knownRetries(
-  commands: Redis,
+  commands: RedisConnection,
   stream: string,
   group: string,
   route: ResolvedRoute,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { describeError, redisErrorCode } from '../errors/describe-error';
 import { RedisScripts } from '../lua/scripts';
 import { Periodic } from './periodic';
@@ -16,7 +16,7 @@ export interface OrderedStreamOwnerDeps {
   consumer: string;
   leaseMs: number;
   minIdleMs: number;
-  commands: Redis;
+  commands: RedisConnection;
   scripts: RedisScripts;
   logger: LoggerService;
   /** Holds what is dispatched for the stream instead of running it (until {@link release}). */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { RedisScripts } from '../lua/scripts';
 import { RawEntry, parsePendingReply } from '../redis/stream-replies';
 import { InFlight } from './in-flight';
@@ -6,7 +6,7 @@ import { InFlight } from './in-flight';
 /** What a walk of this consumer's PEL needs. */
 export interface PelWalkDeps {
   /** Shared command connection (XPENDING, the claim, CLIENT UNBLOCK, XGROUP CREATE). */
-  commands: Redis;
+  commands: RedisConnection;
   scripts: RedisScripts;
   group: string;
   consumer: string;

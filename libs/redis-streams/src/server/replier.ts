@@ -1,6 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { describeError } from '../errors/describe-error';
 import { Failure, HandlerRejectionError } from '../errors/failure';
 import { DeliveryPolicy, backoffDelay } from '../options/delivery-policy';
@@ -14,7 +14,7 @@ export const REPLY_STREAM_MAX_LENGTH = 10_000;
 
 /** What a {@link Replier} needs. */
 export interface ReplierDeps {
-  connection: Redis;
+  connection: RedisConnection;
   limits: ReplyLimits;
   /** Send error stacks to callers (the server's `replyErrorStack`). */
   errorStack: boolean;

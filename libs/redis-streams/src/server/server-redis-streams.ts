@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, ReadPacket, Server } from '@nestjs/microservices';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS_STREAMS_TRANSPORT } from '../constants';
 import { RedisStreamsContext } from '../ctx-host/redis-streams.context';
 import { describeError } from '../errors/describe-error';
@@ -13,6 +13,8 @@ import {
 } from '../options/server-options';
 import { cannotConnectError, connectRedis } from '../redis/connect-error';
 import { closeRedisConnection, createRedisConnection } from '../redis/connection-factory';
+import { assertSameSlotKeys } from '../redis/cross-slot';
+import { isClusterUrl } from '../redis/redis-url';
 import { StreamKeys } from '../wire/stream-keys';
 import { StreamRouter } from '../routing/stream-router';
 import { InformationalSubscriber } from './informational-subscriber';
@@ -54,10 +56,10 @@ export class ServerRedisStreams
   private pipeline: ConsumerPipeline | undefined;
   private consumerLease: ConsumerLease | undefined;
   private watchdog: Watchdog | undefined;
-  private commands: Redis | undefined;
-  private blocking: Redis | undefined;
+  private commands: RedisConnection | undefined;
+  private blocking: RedisConnection | undefined;
   /** The pub/sub connection of informational routes (`durable: false`), when any has a handler. */
-  private subscriber: Redis | undefined;
+  private subscriber: RedisConnection | undefined;
   private informational: InformationalSubscriber | undefined;
   private closing: Promise<void> | undefined;
   private lastStatus: RedisStreamsStatus | undefined;
@@ -209,6 +211,11 @@ export class ServerRedisStreams
     const { options } = this;
     this.setStatus('connecting');
     const table = new HandlerTable(this.messageHandlers, this.router, options.group, options.delivery);
+    if (isClusterUrl(options.url)) {
+      assertSameSlotKeys(
+        table.streams().map((stream) => ({ stream, deadLetterStream: table.route(stream).deadLetterStream })),
+      );
+    }
     this.table = table;
     const circuits = new CircuitBreakers(
       table.withCircuitBreaker,
@@ -258,8 +265,8 @@ export class ServerRedisStreams
 
   private async startConsuming(table: HandlerTable, circuits: CircuitBreakers): Promise<void> {
     const { options } = this;
-    const commands = this.commands as Redis;
-    const blocking = this.blocking as Redis;
+    const commands = this.commands as RedisConnection;
+    const blocking = this.blocking as RedisConnection;
     const lease = this.consumerLease as ConsumerLease;
     const lanes = table.readKeys().filter((key) => table.readKey(key).lane);
     await ensureGroups(commands, table.streams(), options.group, options.startId);
@@ -285,8 +292,7 @@ export class ServerRedisStreams
       logger: this.logger,
       lease,
       runHandler: this.runHandler,
-      openBlocking: () =>
-        this.connect('ordered', { maxRetriesPerRequest: null, enableAutoPipelining: false }),
+      openBlocking: () => this.connect('reader', { maxRetriesPerRequest: null, enableAutoPipelining: false }),
       circuits,
       onHealth: (connected) => {
         if (connected) {
@@ -304,6 +310,7 @@ export class ServerRedisStreams
       options.stallMs,
       watchdogIntervalMs(options.stallMs),
       this.logger,
+      pipeline.readKey,
     );
     this.watchdog.start();
   }
@@ -315,7 +322,7 @@ export class ServerRedisStreams
     await this.pipeline?.fence(error);
   }
 
-  private connect(role: string, overrides: Parameters<typeof createRedisConnection>[1]): Redis {
+  private connect(role: string, overrides: Parameters<typeof createRedisConnection>[1]): RedisConnection {
     const connection = createRedisConnection(this.options, overrides);
     connection.on('error', (error: unknown) => {
       const safe = new RedisStreamsError(`redis (${role}): ${describeError(error)}`);

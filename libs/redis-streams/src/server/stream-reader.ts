@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { RedisConnection, connectionFor, isCluster } from '../redis/redis-connection';
 import { describeError, redisErrorCode } from '../errors/describe-error';
 import { StreamBatch, parseReadReply } from '../redis/stream-replies';
 import { Mutex } from './mutex';
@@ -14,7 +15,7 @@ const OTHERS_EVERY_MS = 100;
 /** What the reader needs from the server around it (besides what its PEL walk needs). */
 export interface StreamReaderDeps extends PelWalkDeps {
   /** Dedicated connection: XREADGROUP BLOCK holds it. */
-  blocking: Redis;
+  blocking: RedisConnection;
   streams: readonly string[];
   blockMs: number;
   maxReconnectDelayMs: number;
@@ -43,6 +44,8 @@ export class StreamReader {
   private healNeeded = false;
   private failures = 0;
   private clientId: number | undefined;
+  /** On a Cluster: the node connection {@link clientId} belongs to (the one the reads go through). */
+  private idNode: Redis | undefined;
   private running: Promise<void> | undefined;
   private readsOutstanding = 0;
   /** Keys whose last read returned all it asked for. */
@@ -203,6 +206,9 @@ export class StreamReader {
   /** One XREADGROUP `>` on the blocking connection (blocking only when `blockMs` is given). */
   private async read(keys: readonly string[], count: number, blockMs?: number): Promise<StreamBatch[]> {
     const { deps } = this;
+    if (blockMs !== undefined && isCluster(deps.blocking)) {
+      await this.rememberNodeClientId();
+    }
     this.readsOutstanding++;
     let reply: unknown;
     try {
@@ -260,20 +266,52 @@ export class StreamReader {
   }
 
   private async rememberClientId(): Promise<void> {
+    const { blocking } = this.deps;
+    if (isCluster(blocking)) {
+      return this.rememberNodeClientId();
+    }
     try {
-      if (this.deps.blocking.status === 'ready') {
-        this.clientId = Number(await this.deps.blocking.client('ID'));
+      if (blocking.status === 'ready') {
+        this.clientId = Number(await blocking.client('ID'));
       }
     } catch {
       this.clientId = undefined;
     }
   }
 
+  /**
+   * On a Cluster the reads go through the connection to the node serving the keys' slot, which changes when the slot
+   * moves: the id is asked again whenever that connection is another one, or reconnected.
+   */
+  private async rememberNodeClientId(): Promise<void> {
+    const node = connectionFor(this.deps.blocking, this.deps.streams[0]);
+    if (node === this.idNode) {
+      return;
+    }
+    this.idNode = node;
+    this.clientId = undefined;
+    if (!node) {
+      return;
+    }
+    node.once('ready', () => {
+      if (this.idNode === node) {
+        this.idNode = undefined;
+      }
+    });
+    try {
+      this.clientId = Number(await node.client('ID'));
+    } catch {
+      this.idNode = undefined;
+    }
+  }
+
   private async unblock(): Promise<void> {
     const { blocking, commands } = this.deps;
     try {
-      if (this.clientId !== undefined && commands.status === 'ready') {
-        if (Number(await commands.client('UNBLOCK', this.clientId)) === 1) {
+      // On a Cluster, UNBLOCK must reach the node the read waits on: the commands connection's link to that node.
+      const unblocker = connectionFor(commands, this.deps.streams[0]);
+      if (this.clientId !== undefined && unblocker?.status === 'ready') {
+        if (Number(await unblocker.client('UNBLOCK', this.clientId)) === 1) {
           return;
         }
         // Not blocked right now: the loop sees `stopping` before its next read, unless a read is on the wire.

@@ -1,5 +1,5 @@
 import { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { RedisConnection, connectionFor } from '../redis/redis-connection';
 import { describeError } from '../errors/describe-error';
 import { Periodic } from './periodic';
 
@@ -35,13 +35,15 @@ export class Watchdog {
   private readonly periodic: Periodic;
 
   constructor(
-    private readonly blocking: Redis,
+    private readonly blocking: RedisConnection,
     /** True while a read is outstanding on the connection (its reply, at least every blockMs, proves it alive). */
     private readonly reading: () => boolean,
     private readonly blockMs: number,
     private readonly stallMs: number,
     private readonly intervalMs: number,
     private readonly logger: LoggerService,
+    /** A key the reads name: on a Cluster the probe goes to the node serving it (the one the reads wait on). */
+    private readonly probeKey: string = '',
   ) {
     this.periodic = new Periodic(intervalMs, () => this.tick());
   }
@@ -90,8 +92,12 @@ export class Watchdog {
 
   /** PING on the read connection; its answer counts as a reply. Sent only while no read is outstanding. */
   private probe(): void {
+    const target = connectionFor(this.blocking, this.probeKey);
+    if (!target) {
+      return; // a Cluster between slot maps: no node to ask yet, the silence still counts
+    }
     this.probing = true;
-    this.blocking
+    target
       .ping()
       .then(
         () => this.replied(),

@@ -78,7 +78,7 @@ describe('env variables', () => {
     expect(url.read(undefined)).toBe('redis://127.0.0.1:6379');
     expect(url.read('rediss://u:p@host:6380/2')).toBe('rediss://u:p@host:6380/2');
     expect(() => url.read('localhost:6379')).toThrow(
-      'REDIS_URL must be a redis://, rediss://, redis+sentinel:// or rediss+sentinel:// URL, got "localhost:6379"',
+      'REDIS_URL must be a redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster:// URL, got "localhost:6379"',
     );
     let message = '';
     try {
@@ -87,7 +87,7 @@ describe('env variables', () => {
       message = (error as Error).message;
     }
     expect(message).toContain(
-      'REDIS_URL must be a redis://, rediss://, redis+sentinel:// or rediss+sentinel:// URL',
+      'REDIS_URL must be a redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster:// URL',
     );
     expect(message).not.toContain('s3cret');
   });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@app/redis-streams/redis/redis-connection';
 import { jobKey } from '../keys';
 import { JOB_STATUS_TTL_SECONDS, JobStatus, JobStatusRecord, JobTransition, isJobStatus } from './job-status';
 import { TRANSITION_COMMAND, TRANSITION_LUA } from './transition.lua';
@@ -17,7 +17,7 @@ export class JobStatusStore {
   private readonly transitionCommand: TransitionCommand;
 
   /** @param redis a command connection (not one used for blocking reads); the store does not close it. */
-  constructor(private readonly redis: Redis) {
+  constructor(private readonly redis: RedisConnection) {
     redis.defineCommand(TRANSITION_COMMAND, { numberOfKeys: 1, lua: TRANSITION_LUA });
     const command = (redis as unknown as Record<string, unknown>)[TRANSITION_COMMAND];
     if (typeof command !== 'function') {

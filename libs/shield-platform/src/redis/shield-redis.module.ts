@@ -2,7 +2,7 @@ import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } fro
 import { ConfigService } from '@nestjs/config';
 import { DEFAULT_REDIS_URL } from '@app/redis-streams';
 import { RedisStreamsAdmin } from '@app/redis-streams/admin';
-import { Redis } from 'ioredis';
+import type { RedisConnection } from '@app/redis-streams/redis/redis-connection';
 import { redisFromUrl } from '@app/redis-streams/redis/redis-url';
 import { JobStatusStore } from '../job-status/job-status.store';
 
@@ -14,7 +14,7 @@ export function redisUrlFrom(config: ConfigService): string {
   return config.get<string>('REDIS_URL') || DEFAULT_REDIS_URL;
 }
 
-function createConnection(config: ConfigService): Redis {
+function createConnection(config: ConfigService): RedisConnection {
   const logger = new Logger('ShieldRedis');
   // Fail commands after one reconnect attempt instead of queueing them for ever while Redis is away.
   const redis = redisFromUrl(redisUrlFrom(config), { maxRetriesPerRequest: 1 });
@@ -36,7 +36,7 @@ function createConnection(config: ConfigService): Redis {
 /** Closes the shared connection after everything else (microservices included) has shut down. */
 @Injectable()
 class ShieldRedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(SHIELD_REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(SHIELD_REDIS) private readonly redis: RedisConnection) {}
 
   async onApplicationShutdown(): Promise<void> {
     if (this.redis.status === 'end') {
@@ -61,12 +61,12 @@ class ShieldRedisCloser implements OnApplicationShutdown {
     { provide: SHIELD_REDIS, useFactory: createConnection, inject: [ConfigService] },
     {
       provide: JobStatusStore,
-      useFactory: (redis: Redis) => new JobStatusStore(redis),
+      useFactory: (redis: RedisConnection) => new JobStatusStore(redis),
       inject: [SHIELD_REDIS],
     },
     {
       provide: RedisStreamsAdmin,
-      useFactory: (redis: Redis) => new RedisStreamsAdmin(redis),
+      useFactory: (redis: RedisConnection) => new RedisStreamsAdmin(redis),
       inject: [SHIELD_REDIS],
     },
     ShieldRedisCloser,
