@@ -1,6 +1,6 @@
 /**
  * Jest: `unit` (pure logic, no Redis), `integration` (real Redis: see test/support/global-setup.ts) and the topology
- * tiers that start their own servers (`sentinel`).
+ * tiers that start their own servers (`sentinel`, `cluster`).
  */
 const base = {
   testEnvironment: 'node',
@@ -26,5 +26,7 @@ module.exports = {
     },
     // Its own servers (primary, replica, three sentinels on free ports): `npm run test:sentinel`, not `npm test`.
     { ...base, displayName: 'sentinel', testMatch: ['<rootDir>/test/**/*.sentinel-spec.ts'] },
+    // Its own Redis Cluster (3 primaries, 3 replicas on free ports): `npm run test:cluster`, not `npm test`.
+    { ...base, displayName: 'cluster', testMatch: ['<rootDir>/test/**/*.cluster-spec.ts'] },
   ],
 };
