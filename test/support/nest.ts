@@ -8,7 +8,7 @@ import {
   ServerRedisStreams,
   StreamKeys,
 } from '@app/redis-streams';
-import { Redis } from 'ioredis';
+import { redisFromUrl } from '@app/redis-streams/redis/redis-url';
 
 /** What a test handler is called with. */
 export type TestHandler = (data: unknown, ctx: RedisStreamsContext) => unknown;
@@ -60,13 +60,14 @@ export async function startConsumer(
     const { group, url, redis: redisOptions } = server.options;
     await app.close();
     // The transport creates each group's retry lane (and, while retrying, its schedule and promoter lease).
-    const redis = new Redis(url, redisOptions ?? {});
+    const redis = redisFromUrl(url, redisOptions ?? {});
     const keys = streams.flatMap((stream) => [
       StreamKeys.retryLane(stream, group),
       StreamKeys.retrySchedule(stream, group),
       StreamKeys.promoterLease(stream, group),
     ]);
-    await (keys.length > 0 ? redis.del(...keys) : Promise.resolve(0)).catch(() => 0);
+    // One DEL per key: on a Cluster the keys of different streams live in different slots.
+    await Promise.all(keys.map((key) => redis.del(key).catch(() => 0)));
     redis.disconnect();
   };
   return { app, server, close };
