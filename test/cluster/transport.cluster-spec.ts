@@ -238,4 +238,32 @@ describe('the transport on Redis Cluster', () => {
     );
     expect(ledger.lost).toBe(notReplicated);
   });
+  it('is not ready while the node of any slot it reads is silent, and ready again when it answers', async () => {
+    const first = uniqueName('ready-a');
+    const firstOwner = await cluster.primaryPortOf(first);
+    let other: string | undefined;
+    let otherOwner = firstOwner;
+    for (let attempt = 0; attempt < 60 && otherOwner === firstOwner; attempt++) {
+      other = uniqueName(`ready-b-${attempt}`);
+      otherOwner = await cluster.primaryPortOf(other);
+    }
+    expect(otherOwner).not.toBe(firstOwner);
+    consumer = await startConsumer(
+      [first, other as string].map((stream) => eventController(stream, () => undefined)),
+      { url: cluster.url(), group: 'g', blockMs: 200, stallMs: 300 },
+    );
+    const server = consumer.server;
+    await waitFor(() => server.health().ready, 'ready', 10_000);
+    // SIGSTOP: a node that keeps its sockets open and answers nothing (shorter than cluster-node-timeout, 2 s).
+    const pid = Number(
+      /process_id:(\d+)/.exec(String(await cluster.call(otherOwner, 'INFO', 'server')))?.[1],
+    );
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await waitFor(() => !server.health().ready, 'not ready while the second slot’s node is silent', 1500);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor(() => server.health().ready, 'ready again', 10_000);
+  });
 });

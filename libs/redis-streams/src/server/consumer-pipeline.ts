@@ -71,6 +71,8 @@ export class ConsumerPipeline {
     connectFirst: boolean,
   ) => Promise<() => Promise<void>>;
   private otherReaders: Array<Promise<() => Promise<void>>> = [];
+  /** The watchdogs of the readers on connections of their own (other slots, ordered streams), while they run. */
+  private readonly watchdogs = new Set<Watchdog>();
   /** One per stream with an `orderingKey`: reads it while this consumer holds its ordering lease. */
   private readonly owners: OrderedStreamOwner[];
   private readonly promoter: RetryPromoter;
@@ -210,8 +212,10 @@ export class ConsumerPipeline {
         }
       });
       watchdog.start();
+      this.watchdogs.add(watchdog);
       void reader.start();
       return async () => {
+        this.watchdogs.delete(watchdog);
         await watchdog.stop();
         await reader.stop();
         await closeRedisConnection(blocking);
@@ -317,6 +321,11 @@ export class ConsumerPipeline {
   /** True while a read waits on the blocking connection. */
   get reading(): boolean {
     return this.reader?.reading === true;
+  }
+
+  /** True while every reader on a connection of its own (other slots, ordered streams) heard from Redis lately. */
+  get otherReadersReady(): boolean {
+    return [...this.watchdogs].every((watchdog) => watchdog.health().ready);
   }
 
   /** A key the main reader reads (on a Cluster its watchdog probes the node serving it), or undefined. */

@@ -115,8 +115,8 @@ export class ServerRedisStreams
 
   /**
    * Liveness and readiness of this server: `live` while its watchdog ticks (a Redis outage does not make a process
-   * unhealthy), `ready` while Redis answered on its read connection within `blockMs + stallMs` (a read, or the
-   * watchdog's probe while every slot is busy) and the process still holds its consumer name (`consumerNameLost`:
+   * unhealthy), `ready` while Redis answered on its read connections (one per cluster slot, one per ordered stream it
+   * leads) within `blockMs + stallMs` (a read, or the watchdog's probe while every slot is busy) and the process still holds its consumer name (`consumerNameLost`:
    * another process took the name while this one stalled; this server then stopped consuming for good).
    */
   health(): ReadLoopHealth & {
@@ -136,7 +136,11 @@ export class ServerRedisStreams
     const consumerNameLost = this.consumerLease?.lost === true;
     return {
       ...loop,
-      ready: loop.ready && this.lastStatus === 'connected' && !consumerNameLost,
+      ready:
+        loop.ready &&
+        this.pipeline?.otherReadersReady !== false &&
+        this.lastStatus === 'connected' &&
+        !consumerNameLost,
       consumerNameLost,
       status: this.lastStatus,
       group: this.options.group,
