@@ -45,7 +45,7 @@ describe('Sentinel: the transport follows a failover', () => {
 
   /** The Sentinel URL of the set (what REDIS_URL, the CLI's --url and the `url` option take). */
   function sentinelUrl(): string {
-    return `redis+sentinel://${set.sentinels.map(({ host, port }) => `${host}:${port}`).join(',')}/${set.name}`;
+    return set.url();
   }
 
   /** The connection as the `url` option (a Sentinel URL) or as ioredis options (`redis`). */

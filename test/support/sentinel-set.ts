@@ -50,6 +50,11 @@ export class PrivateSentinelSet {
     return set;
   }
 
+  /** `redis+sentinel://<the sentinels>/<name>`: the set as a connection URL. */
+  url(): string {
+    return `redis+sentinel://${this.sentinelPorts.map((port) => `127.0.0.1:${port}`).join(',')}/${this.name}`;
+  }
+
   /** The sentinels, as ioredis `sentinels` option. */
   get sentinels(): Array<{ host: string; port: number }> {
     return this.sentinelPorts.map((port) => ({ host: '127.0.0.1', port }));
