@@ -1,8 +1,7 @@
-import { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { InvalidEnvironmentError } from '@app/shield-platform/config/parse-env';
 import { createConsumerApp } from '../../apps/consumer/src/create-consumer-app';
-import { spawnTsFixture } from '../support/child-consumer';
+import { AppRun, endOf, killApp, runApp } from '../support/app-process';
 import { freePort } from '../support/redis-server';
 import { SHIELD_KEYS } from '../support/shield-apps';
 import { waitFor } from '../support/wait';
@@ -13,50 +12,16 @@ import { waitFor } from '../support/wait';
  * the consumer's Redis Streams servers (their resolved options, shown by GET /health).
  */
 
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function run(main: string, env: Record<string, string>): Run {
-  const child = spawnTsFixture(main, env, ['ignore', 'pipe', 'pipe']);
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => output, exited };
-}
-
-/** Resolves with how the run ended, or rejects (and kills it) when it is still running after `ms`. */
-async function endOf(started: Run, ms: number): Promise<{ code: number | null; output: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      started.child.kill('SIGKILL');
-      reject(new Error(`still running after ${ms} ms; output:\n${started.output()}`));
-    }, ms);
-  });
-  try {
-    const { code } = await Promise.race([started.exited, timeout]);
-    return { code, output: started.output() };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 interface HealthBody {
   servers: Array<{ group: string; settings: Record<string, unknown> }>;
 }
 
 describe('app settings from the environment', () => {
   const redis = new Redis(process.env.REDIS_URL as string);
-  const runs: Run[] = [];
+  const runs: AppRun[] = [];
 
-  const start = (main: string, env: Record<string, string>): Run => {
-    const started = run(main, { REDIS_URL: process.env.REDIS_URL as string, ...env });
+  const start = (main: string, env: Record<string, string>): AppRun => {
+    const started = runApp(main, { REDIS_URL: process.env.REDIS_URL as string, ...env });
     runs.push(started);
     return started;
   };
@@ -67,10 +32,7 @@ describe('app settings from the environment', () => {
 
   afterEach(async () => {
     for (const left of runs.splice(0)) {
-      if (left.child.exitCode === null && left.child.signalCode === null) {
-        left.child.kill('SIGKILL');
-        await left.exited;
-      }
+      await killApp(left);
     }
   });
 

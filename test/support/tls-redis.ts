@@ -67,7 +67,9 @@ export function makeTestCa(): TestCertificates {
 
 /**
  * A redis-server of the test's own that speaks TLS only (`--port 0`), on a free loopback port, with a CA made by
- * {@link makeTestCa}; client certificates are optional (`--tls-auth-clients optional`).
+ * {@link makeTestCa}; client certificates are optional (`--tls-auth-clients optional`) unless `args` say
+ * `--tls-auth-clients yes`. Its own connections (readiness, {@link connection}) present the client certificate, so
+ * they work either way.
  */
 export class TlsRedis {
   private constructor(
@@ -89,8 +91,13 @@ export class TlsRedis {
       { stdio: 'ignore' },
     );
     const server = new TlsRedis(port, certs, child);
-    await waitFor(() => portOpen(port), `TLS redis-server on port ${port}`, 10_000, 20);
-    await waitFor(() => server.answers(), `TLS redis-server on port ${port} to answer`, 10_000, 50);
+    try {
+      await waitFor(() => portOpen(port), `TLS redis-server on port ${port}`, 10_000, 20);
+      await waitFor(() => server.answers(), `TLS redis-server on port ${port} to answer`, 10_000, 50);
+    } catch (error) {
+      await server.destroy(); // a server that never answered must not outlive the test
+      throw error;
+    }
     return server;
   }
 
@@ -107,9 +114,9 @@ export class TlsRedis {
       : { caFile: this.certs.caFile };
   }
 
-  /** A plain ioredis connection (default user) for checks and admin commands. */
+  /** A plain ioredis connection (default user, client certificate presented) for checks and admin commands. */
   connection(): Redis {
-    return new Redis(this.url(), { tls: { ca: readCa(this.certs.caFile) }, maxRetriesPerRequest: 2 });
+    return new Redis(this.url(), { tls: this.clientTls(), maxRetriesPerRequest: 2 });
   }
 
   /** Stops the server and removes its directory (certificates included). */
@@ -122,9 +129,18 @@ export class TlsRedis {
     rmSync(this.certs.dir, { recursive: true, force: true });
   }
 
+  /** ioredis' `tls` of the test's own connections: the CA and the client certificate. */
+  private clientTls(): { ca: Buffer; cert: Buffer; key: Buffer } {
+    return {
+      ca: readFileSync(this.certs.caFile),
+      cert: readFileSync(this.certs.clientCertFile),
+      key: readFileSync(this.certs.clientKeyFile),
+    };
+  }
+
   private async answers(): Promise<boolean> {
     const redis = new Redis(this.url(), {
-      tls: { ca: readCa(this.certs.caFile) },
+      tls: this.clientTls(),
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
@@ -140,8 +156,4 @@ export class TlsRedis {
       redis.disconnect();
     }
   }
-}
-
-function readCa(file: string): Buffer {
-  return readFileSync(file);
 }

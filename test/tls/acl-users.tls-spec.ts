@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Redis, RedisOptions } from 'ioredis';
-import { lastValueFrom } from 'rxjs';
+import { Observable, firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
 import { ClientRedisStreams, RedisStreamsRecord, StreamKeys } from '@app/redis-streams';
 import { RedisStreamsAdmin } from '@app/redis-streams/admin';
 import { resolveClientOptions } from '@app/redis-streams/options/client-options';
-import { AclRole, aclSetUserArgs, aclSetUserLine } from '../support/acl-users';
+import { ACL_ROLES, AclRole, aclSetUserArgs, aclSetUserLine } from '../support/acl-users';
 import { TestConsumer, eventController, startConsumer } from '../support/nest';
 import { TlsRedis } from '../support/tls-redis';
 import { waitFor } from '../support/wait';
@@ -16,8 +18,9 @@ const ACL_CLIENT: RedisOptions = { enableReadyCheck: false, disableClientInfo: t
 const PREFIX = 'app.';
 
 /**
- * The whole flow (emit, consume, retry, DLQ, operator inspection, janitor, health probe) over TLS, each role as its
- * README ACL user: Redis's ACL LOG stays empty. The control: a command outside a role is refused and logged.
+ * The whole flow (emit, consume, retry, DLQ, operator inspection, janitor, health probe) and request-reply (send →
+ * @MessagePattern → reply) over TLS, each role as its README ACL user: Redis's ACL LOG stays empty. The controls: a
+ * command or key outside a role is refused and logged.
  */
 describe('least-privilege ACL users over TLS', () => {
   let server: TlsRedis;
@@ -26,11 +29,13 @@ describe('least-privilege ACL users over TLS', () => {
   const opened: Redis[] = [];
   let consumer: TestConsumer | undefined;
   let client: ClientRedisStreams | undefined;
+  let replier: TestConsumer | undefined;
+  let requester: ClientRedisStreams | undefined;
 
   beforeAll(async () => {
     server = await TlsRedis.start();
     admin = server.connection();
-    for (const role of ['producer', 'consumer', 'operator', 'janitor', 'health'] as const) {
+    for (const role of ACL_ROLES) {
       passwords[role] = `pw-${randomBytes(6).toString('hex')}`;
       await admin.call('ACL', 'SETUSER', ...aclSetUserArgs(role, PREFIX, passwords[role]));
     }
@@ -39,6 +44,8 @@ describe('least-privilege ACL users over TLS', () => {
   afterAll(async () => {
     await consumer?.close();
     await client?.close();
+    await requester?.close();
+    await replier?.close();
     opened.forEach((connection) => connection.disconnect());
     admin?.disconnect();
     await server?.destroy();
@@ -113,6 +120,80 @@ describe('least-privilege ACL users over TLS', () => {
     expect(health).toBeDefined();
   }
 
+  it('runs send → @MessagePattern → reply as requester and replier, with ACL LOG empty', async () => {
+    try {
+      await requestReply();
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\nACL LOG: ${JSON.stringify(await aclLog())}`);
+    }
+    expect(await aclLog()).toEqual([]);
+  });
+
+  async function requestReply(): Promise<void> {
+    const stream = `${PREFIX}rpc-${randomBytes(3).toString('hex')}`;
+    const routes = [{ stream, patterns: [`${stream}.*`] }];
+
+    @Controller()
+    class MathController {
+      @MessagePattern(`${stream}.sum`)
+      sum(@Payload() numbers: number[]): number {
+        return numbers.reduce((a, b) => a + b, 0);
+      }
+
+      @MessagePattern(`${stream}.count`)
+      count(@Payload() upTo: number): Observable<number> {
+        return of(...Array.from({ length: upTo }, (_, i) => i + 1));
+      }
+    }
+
+    replier = await startConsumer([MathController], { ...as('replier'), group: 'rpc', routes });
+    // The shortest TTL: the stream's expiry is pushed back (PEXPIRE) every ~333 ms while the test runs.
+    requester = new ClientRedisStreams({
+      ...as('requester'),
+      routes,
+      requestTimeoutMs: 10_000,
+      replyStreamTtlMs: 1000,
+    });
+    await expect(firstValueFrom(requester.send(`${stream}.sum`, [1, 2, 39]))).resolves.toBe(42);
+    await expect(lastValueFrom(requester.send(`${stream}.count`, 3).pipe(toArray()))).resolves.toEqual([
+      1, 2, 3,
+    ]);
+
+    const inbox = requester.replyStream;
+    // The replies read were deleted (XDEL as requester): only the opening entry is left.
+    await waitFor(async () => (await admin.xlen(inbox)) === 1, 'the read replies to be deleted');
+    // Kept alive (PEXPIRE as requester): its TTL goes back up.
+    let lastTtl = await admin.pttl(inbox);
+    await waitFor(async () => {
+      const ttl = await admin.pttl(inbox);
+      const refreshed = ttl > lastTtl;
+      lastTtl = ttl;
+      return refreshed;
+    }, 'the reply stream TTL to be refreshed');
+
+    await requester.close(); // DEL of its reply stream, as requester
+    requester = undefined;
+    expect(await admin.exists(inbox)).toBe(0);
+    await waitFor(async () => ((await admin.xpending(stream, 'rpc')) as [number])[0] === 0, 'requests acked');
+    await admin.del(stream);
+  }
+
+  it('control: a requester cannot read the request streams, a replier cannot read reply streams', async () => {
+    await admin.call('ACL', 'LOG', 'RESET');
+    const stream = `${PREFIX}rpc-read`;
+    const inbox = StreamKeys.replyStream('someone-else');
+    await admin.xadd(stream, '*', 'a', 'b');
+    await admin.xadd(inbox, '*', 'a', 'b');
+    const asRequester = connectionAs('requester');
+    await expect(asRequester.call('XREAD', 'STREAMS', stream, '0')).rejects.toThrow(/NOPERM/);
+    await expect(asRequester.call('XRANGE', stream, '-', '+')).rejects.toThrow(/NOPERM/);
+    // The replier writes answers only: XRANGE (which it has for its own streams) is refused on a reply stream.
+    await expect(connectionAs('replier').call('XRANGE', inbox, '-', '+')).rejects.toThrow(/NOPERM/);
+    expect((await aclLog()).length).toBe(3);
+    await admin.del(stream, inbox);
+    await admin.call('ACL', 'LOG', 'RESET');
+  });
+
   it('control: a command outside a role is refused (NOPERM) and shows in ACL LOG', async () => {
     const producer = connectionAs('producer');
     await expect(
@@ -124,7 +205,7 @@ describe('least-privilege ACL users over TLS', () => {
 
   it('the README shows exactly these users', () => {
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-    for (const role of ['producer', 'consumer', 'operator', 'janitor', 'health'] as const) {
+    for (const role of ACL_ROLES) {
       expect(readme).toContain(`\n${aclSetUserLine(role)}\n`);
     }
   });

@@ -50,6 +50,18 @@ describe('the API config', () => {
     expect(load).toThrow(`invalid environment: ${message}`);
   });
 
+  it('refuses REDIS_TLS_* the app cannot use, naming the variable (rules across variables, after the others)', () => {
+    expect(() => loadApiConfig({ REDIS_TLS_CA_FILE: __filename })).toThrow(
+      'invalid environment: REDIS_TLS_CA_FILE is set but REDIS_URL is not rediss:// or rediss+sentinel:// (got "redis://127.0.0.1:6379")',
+    );
+    expect(() => loadApiConfig({ REDIS_URL: 'rediss://h:6380', REDIS_TLS_CERT_FILE: __filename })).toThrow(
+      'REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE go together: give both or neither',
+    );
+    expect(loadApiConfig({ REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: __filename })).toMatchObject({
+      redisTlsCaFile: __filename,
+    });
+  });
+
   it('accepts and refuses the EVENTS_* values the events module does (same bounds)', () => {
     for (const [name, value] of [
       ['EVENTS_HEARTBEAT_MS', '10'],

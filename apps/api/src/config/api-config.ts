@@ -1,7 +1,7 @@
 import { registerAs } from '@nestjs/config';
 import { integerVariable, listVariable, textVariable } from '@app/shield-platform/config/env-variable';
 import { Environment, EnvValues, parseEnv } from '@app/shield-platform/config/parse-env';
-import { PLATFORM_ENV } from '@app/shield-platform/config/platform-env';
+import { PLATFORM_ENV, PLATFORM_ENV_CHECKS } from '@app/shield-platform/config/platform-env';
 import { EVENTS_DEFAULTS } from '../events/events.config';
 
 /**
@@ -38,7 +38,7 @@ export type ApiConfig = EnvValues<typeof API_ENV>;
  * (`PORT must be an integer from 0 to 65535, got "http"`). Unset or blank variables take their default.
  */
 export function loadApiConfig(env: Environment): ApiConfig {
-  return parseEnv('api', API_ENV, env);
+  return parseEnv('api', API_ENV, env, PLATFORM_ENV_CHECKS);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_DELIVERY_POLICY, DEFAULT_REDIS_URL, DEFAULT_SERVER_OPTIONS } from '@app/redis-streams';
 import { resolveServerOptions } from '@app/redis-streams/options/server-options';
 import { InvalidEnvironmentError, describeEnv } from '@app/shield-platform/config/parse-env';
@@ -145,6 +147,36 @@ describe('the consumer config', () => {
     expect(() =>
       resolveServerOptions({ group: 'g', ...consumerServerSettings(loadConsumerConfig(extremes)) }),
     ).not.toThrow();
+  });
+
+  it('REDIS_TLS_* reach the servers (files read by the library) and are checked at start', () => {
+    // Any readable file will do: the library reads it into ioredis' tls, TLS itself only starts on connect.
+    const file = join(__dirname, 'consumer-config.ts');
+    const config = loadConsumerConfig({
+      REDIS_URL: 'rediss://redis.internal:6380',
+      REDIS_TLS_CA_FILE: file,
+      REDIS_TLS_CERT_FILE: file,
+      REDIS_TLS_KEY_FILE: ` ${file} `,
+      REDIS_TLS_SERVERNAME: 'redis.internal',
+    });
+    const settings = consumerServerSettings(config);
+    expect(settings.tls).toEqual({
+      caFile: file,
+      certFile: file,
+      keyFile: file,
+      servername: 'redis.internal',
+    });
+    const resolved = resolveServerOptions({ group: 'g', ...settings });
+    expect(resolved.redis?.tls).toEqual({
+      ca: readFileSync(file),
+      cert: readFileSync(file),
+      key: readFileSync(file),
+      servername: 'redis.internal',
+    });
+    const missing = join(__dirname, 'missing-ca.pem');
+    expect(() =>
+      loadConsumerConfig({ REDIS_URL: 'rediss://redis.internal:6380', REDIS_TLS_CA_FILE: missing }),
+    ).toThrow(`invalid environment: REDIS_TLS_CA_FILE cannot be read: ${missing} (ENOENT)`);
   });
 
   it('names each variable once', () => {

@@ -2,7 +2,7 @@ import { registerAs } from '@nestjs/config';
 import { DEFAULT_DELIVERY_POLICY, DEFAULT_SERVER_OPTIONS } from '@app/redis-streams';
 import { integerVariable, textVariable } from '@app/shield-platform/config/env-variable';
 import { Environment, EnvValues, parseEnv } from '@app/shield-platform/config/parse-env';
-import { PLATFORM_ENV } from '@app/shield-platform/config/platform-env';
+import { PLATFORM_ENV, PLATFORM_ENV_CHECKS } from '@app/shield-platform/config/platform-env';
 
 /** The longest a Node timer can wait (ms); a longer `setInterval` would fire every millisecond. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -87,6 +87,7 @@ export type ConsumerConfig = EnvValues<typeof CONSUMER_ENV>;
  */
 export function loadConsumerConfig(env: Environment): ConsumerConfig {
   return parseEnv('consumer', CONSUMER_ENV, env, [
+    ...PLATFORM_ENV_CHECKS,
     ({ backoffBaseMs, backoffMaxMs }) =>
       backoffMaxMs < backoffBaseMs
         ? `CONSUMER_BACKOFF_MAX_MS (${backoffMaxMs}) must not be below CONSUMER_BACKOFF_BASE_MS (${backoffBaseMs})`

@@ -1,5 +1,6 @@
 import {
   EnvVariableError,
+  fileVariable,
   integerVariable,
   listVariable,
   optionalIntegerVariable,
@@ -63,6 +64,14 @@ describe('env variables', () => {
     expect(name.read(undefined)).toBeUndefined();
     expect(name.read('  ')).toBeUndefined();
     expect(name.read('pod-7')).toBe('pod-7');
+  });
+
+  it('a file path is trimmed; blank is unset (whether it can be read is checked with its companions)', () => {
+    const ca = fileVariable('REDIS_TLS_CA_FILE', 'unset', { description: 'CA' });
+    expect(ca.read(undefined)).toBeUndefined();
+    expect(ca.read('  ')).toBeUndefined();
+    expect(ca.read(' /etc/tls/ca.pem ')).toBe('/etc/tls/ca.pem');
+    expect(ca.defaultText).toBe('unset');
   });
 
   it('a list drops blanks and repeats, and falls back when empty', () => {

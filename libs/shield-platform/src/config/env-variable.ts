@@ -96,6 +96,24 @@ export function textVariable(
   };
 }
 
+/**
+ * A file path (spaces around it trimmed), or `undefined` when unset or blank (`unsetText` documents what that means).
+ * Only the text is read here: whether the file can be read is checked with the variables it goes with (e.g. the
+ * Redis TLS files, by `redisTlsProblem`), so one rule serves the apps and the library alike.
+ */
+export function fileVariable(
+  name: string,
+  unsetText: string,
+  info: EnvVariableInfo,
+): EnvVariable<string | undefined> {
+  return {
+    name,
+    description: info.description,
+    defaultText: unsetText,
+    read: (text) => (unset(text) ? undefined : text.trim()),
+  };
+}
+
 /** A comma-separated list of names (blanks and repeats dropped); `fallback` when unset or empty. */
 export function listVariable(
   name: string,

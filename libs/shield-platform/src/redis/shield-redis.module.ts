@@ -5,6 +5,7 @@ import { RedisStreamsAdmin } from '@app/redis-streams/admin';
 import type { RedisConnection } from '@app/redis-streams/redis/redis-connection';
 import { redisFromUrl } from '@app/redis-streams/redis/redis-url';
 import { JobStatusStore } from '../job-status/job-status.store';
+import { shieldRedisOptions } from './redis-connection-options';
 
 /** Injection token of the apps' shared ioredis command connection (job statuses, metrics, health PING). */
 export const SHIELD_REDIS = Symbol('SHIELD_REDIS');
@@ -17,7 +18,7 @@ export function redisUrlFrom(config: ConfigService): string {
 function createConnection(config: ConfigService): RedisConnection {
   const logger = new Logger('ShieldRedis');
   // Fail commands after one reconnect attempt instead of queueing them for ever while Redis is away.
-  const redis = redisFromUrl(redisUrlFrom(config), { maxRetriesPerRequest: 1 });
+  const redis = redisFromUrl(redisUrlFrom(config), shieldRedisOptions(config, { maxRetriesPerRequest: 1 }));
   let lastError = '';
   redis.on('error', (error: unknown) => {
     // The message only: ioredis errors carry command arguments (payloads, AUTH passwords).
@@ -53,7 +54,7 @@ class ShieldRedisCloser implements OnApplicationShutdown {
 /**
  * Provides the shared Redis connection ({@link SHIELD_REDIS}), the {@link JobStatusStore} and the operations facade
  * ({@link RedisStreamsAdmin}) on it, to every module
- * of the app. Needs `ConfigModule.forRoot({ isGlobal: true })` (reads `REDIS_URL`).
+ * of the app. Needs `ConfigModule.forRoot({ isGlobal: true })` (reads `REDIS_URL` and `REDIS_TLS_*`).
  */
 @Global()
 @Module({
