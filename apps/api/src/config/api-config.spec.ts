@@ -52,7 +52,7 @@ describe('the API config', () => {
 
   it('refuses REDIS_TLS_* the app cannot use, naming the variable (rules across variables, after the others)', () => {
     expect(() => loadApiConfig({ REDIS_TLS_CA_FILE: __filename })).toThrow(
-      'invalid environment: REDIS_TLS_CA_FILE is set but REDIS_URL is not rediss:// or rediss+sentinel:// (got "redis://127.0.0.1:6379")',
+      'invalid environment: REDIS_TLS_CA_FILE is set but REDIS_URL is not rediss://, rediss+sentinel:// or rediss+cluster:// (got "redis://127.0.0.1:6379")',
     );
     expect(() => loadApiConfig({ REDIS_URL: 'rediss://h:6380', REDIS_TLS_CERT_FILE: __filename })).toThrow(
       'REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE go together: give both or neither',

@@ -66,7 +66,7 @@ describe('the Redis TLS variables', () => {
 
   it('TLS variables need a rediss:// URL (the password of the URL is hidden)', () => {
     expect(redisTlsProblem({ ...none, redisUrl: 'redis://u:pw@h:6379', redisTlsCaFile: ca })).toBe(
-      'REDIS_TLS_CA_FILE is set but REDIS_URL is not rediss:// or rediss+sentinel:// (got "redis://u:***@h:6379")',
+      'REDIS_TLS_CA_FILE is set but REDIS_URL is not rediss://, rediss+sentinel:// or rediss+cluster:// (got "redis://u:***@h:6379")',
     );
     expect(
       redisTlsProblem({ ...none, redisUrl: 'redis://h', redisTlsCaFile: ca, redisTlsServername: 'h' }),
