@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { RedisStreamsError } from '../errors/redis-streams.error';
 import { RedisConnection, isCluster } from '../redis/redis-connection';
 import { StreamKeys } from '../wire/stream-keys';
 
@@ -8,8 +9,7 @@ import { StreamKeys } from '../wire/stream-keys';
  */
 async function streamKeys(redis: RedisConnection, match = '*'): Promise<string[]> {
   const keys = new Set<string>();
-  const nodes: Redis[] = isCluster(redis) ? redis.nodes('master') : [redis];
-  for (const node of nodes) {
+  for (const node of await primariesOf(redis)) {
     let cursor = '0';
     do {
       const [next, batch] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000, 'TYPE', 'stream');
@@ -18,6 +18,23 @@ async function streamKeys(redis: RedisConnection, match = '*'): Promise<string[]
     } while (cursor !== '0');
   }
   return [...keys].sort();
+}
+
+/** The connections SCAN must walk: `redis` itself, or every primary of a Cluster. */
+async function primariesOf(redis: RedisConnection): Promise<Redis[]> {
+  if (!isCluster(redis)) {
+    return [redis];
+  }
+  // A Cluster names its primaries only once it has loaded the slot map: just created, lazy or reconnecting, it names
+  // none, and a SCAN over none would report no streams at all. A PING waits for that (and connects a lazy Cluster).
+  if (redis.status !== 'ready') {
+    await redis.ping();
+  }
+  const primaries = redis.nodes('master');
+  if (primaries.length === 0) {
+    throw new RedisStreamsError('the Redis Cluster names no primary (its slot map is not loaded)');
+  }
+  return primaries;
 }
 
 /**
