@@ -10,11 +10,21 @@ const REDIS_START_TIMEOUT_MS = 10_000;
 
 /**
  * Makes sure a Redis answers at `url`: the one already there, else a throwaway redis-server (tracked by
- * `supervisor`, stopped on exit) where {@link throwawayRedisRefusal} allows one. Throws, with a message for the
+ * `supervisor`, stopped on exit) where {@link throwawayRedisRefusal} allows one. Cluster and Sentinel URLs are left to
+ * the apps (their connection reports unreachable nodes). Throws, with a message for the
  * user, when neither is possible.
  */
 export async function ensureRedis(url: string, supervisor: Supervisor): Promise<void> {
   const shown = redactUrl(url);
+  const topology = /^rediss?\+(cluster|sentinel):\/\//.exec(url)?.[1];
+  if (topology) {
+    // Several nodes behind one URL: the apps connect through them (and report if none answers); one throwaway
+    // redis-server could never stand in for a Cluster or a Sentinel-managed primary.
+    log(
+      `using Redis ${topology === 'cluster' ? 'Cluster' : 'Sentinel'} at ${shown} (no throwaway redis-server for it)`,
+    );
+    return;
+  }
   if (await redisAnswers(url)) {
     log(`using Redis at ${shown}`);
     return;
