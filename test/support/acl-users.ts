@@ -51,3 +51,10 @@ export function aclSetUserArgs(role: AclRole, prefix: string, password: string):
 export function aclSetUserLine(role: AclRole, prefix = 'app.'): string {
   return `ACL SETUSER ${role} reset on ><password> ${aclRules(prefix)[role]}`;
 }
+
+/**
+ * What every role needs on top of its rules on a Redis Cluster (ioredis 6): the slot map (`CLUSTER SLOTS`, on a
+ * connection it names with `CLIENT SETNAME`), `ASKING` before a command redirected while a slot migrates, and
+ * `READONLY` on its connections to replicas. ACL users are per node: set them on every node.
+ */
+export const CLUSTER_ACL_EXTRA = '+cluster|slots +client|setname +asking +readonly';

@@ -62,10 +62,22 @@ describe('Cluster URLs', () => {
         connectionName: 'x',
       });
       expect(cluster.options.redisOptions).not.toHaveProperty('lazyConnect');
+      expect(cluster.options.redisOptions).not.toHaveProperty('enableAutoPipelining');
       expect(passwordOf(cluster)).toBe('pw');
     } finally {
       cluster.disconnect();
     }
+  });
+
+  it('turn the ready check off for the Cluster and each node alike (least-privilege users cannot run INFO)', () => {
+    const cluster = clusterFromUrl('redis+cluster://127.0.0.1:7000', {
+      lazyConnect: true,
+      enableReadyCheck: false,
+      disableClientInfo: true,
+    });
+    expect(cluster.options.enableReadyCheck).toBe(false);
+    expect(cluster.options.redisOptions).toMatchObject({ enableReadyCheck: false, disableClientInfo: true });
+    cluster.disconnect();
   });
 
   it('give a Cluster from redisFromUrl, a single node otherwise', () => {

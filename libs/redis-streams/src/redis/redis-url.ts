@@ -105,6 +105,8 @@ const CLUSTER_LEVEL = [
   'enableOfflineQueue',
   'enableReadyCheck',
 ] as const;
+/** Options a Cluster sets per node itself. */
+const NOT_PER_NODE = ['host', 'port', 'path', 'sentinels', 'readOnly'];
 
 /**
  * A Redis Cluster connection from a Cluster URL: `options` (one node's ioredis options) split into the Cluster's and
@@ -121,9 +123,12 @@ export function clusterFromUrl(
   const clusterLevel: ClusterOptions = {};
   const perNode: Record<string, unknown> = { ...redisOptions };
   for (const [name, value] of Object.entries(rest)) {
-    if ((CLUSTER_LEVEL as readonly string[]).includes(name)) {
+    const forCluster = (CLUSTER_LEVEL as readonly string[]).includes(name);
+    if (forCluster) {
       (clusterLevel as Record<string, unknown>)[name] = value;
-    } else if (!['host', 'port', 'path', 'sentinels', 'readOnly'].includes(name)) {
+    }
+    // The ready check means the same for each node (INFO there, CLUSTER INFO for the Cluster).
+    if (name === 'enableReadyCheck' || (!forCluster && !NOT_PER_NODE.includes(name))) {
       perNode[name] = value;
     }
   }
