@@ -26,6 +26,8 @@ module.exports = {
     },
     // Its own servers (primary, replica, three sentinels on free ports): `npm run test:sentinel`, not `npm test`.
     { ...base, displayName: 'sentinel', testMatch: ['<rootDir>/test/**/*.sentinel-spec.ts'] },
+    // The Kubernetes manifests (deploy/k8s) rendered with `kubectl kustomize`, validated and checked: `npm run test:manifests`.
+    { ...base, displayName: 'manifests', testMatch: ['<rootDir>/test/k8s/**/*.k8s-spec.ts'] },
     // Its own Redis Cluster (3 primaries, 3 replicas on free ports): `npm run test:cluster`, not `npm test`.
     { ...base, displayName: 'cluster', testMatch: ['<rootDir>/test/**/*.cluster-spec.ts'] },
   ],
