@@ -38,3 +38,22 @@ export function valueOf(
   );
   return matching.length === 0 ? undefined : matching.reduce((sum, sample) => sum + sample.value, 0);
 }
+
+/**
+ * Every series name a Prometheus text exposition exports: each sample's name, and each family declared by a
+ * `# TYPE` line with the series its type implies (a histogram `h`: `h_bucket`, `h_sum`, `h_count`), so a labelled
+ * counter that has no sample yet still counts as exported.
+ */
+export function exportedSeries(text: string): Set<string> {
+  const names = new Set(parseExposition(text).map((sample) => sample.name));
+  for (const [, name, type] of text.matchAll(/^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (\w+)$/gm)) {
+    const suffixes =
+      type === 'histogram'
+        ? ['_bucket', '_sum', '_count']
+        : type === 'summary'
+          ? ['', '_sum', '_count']
+          : [''];
+    suffixes.forEach((suffix) => names.add(`${name}${suffix}`));
+  }
+  return names;
+}

@@ -1,10 +1,10 @@
 import { LogLevel, LoggerService, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { MAX_REQUEST_BODY_BYTES } from '@app/contracts';
 import { ApiModule } from './api.module';
 import { loadApiConfig } from './config/api-config';
+import { EventsWsAdapter } from './events/events-ws-adapter';
 
 /** Options of {@link createApiApp}. */
 export interface ApiAppOptions {
@@ -21,7 +21,7 @@ export interface ApiAppOptions {
  */
 export async function createApiApp(options: ApiAppOptions = {}): Promise<NestExpressApplication> {
   // Fails fast, before Nest opens any connection; the module reads the same settings (apiConfig).
-  loadApiConfig(process.env);
+  const config = loadApiConfig(process.env);
   // abortOnError false: an error while creating rejects (main.ts logs it and exits 1) instead of process.abort().
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, {
     abortOnError: false,
@@ -31,7 +31,7 @@ export async function createApiApp(options: ApiAppOptions = {}): Promise<NestExp
   });
   app.useBodyParser('json', { limit: MAX_REQUEST_BODY_BYTES });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  // WebSockets on the HTTP server's port (`/events/ws`), with the plain `ws` library.
-  app.useWebSocketAdapter(new WsAdapter(app));
+  // WebSockets on the HTTP server's port (`/events/ws`), with the plain `ws` library; EVENTS_TOKEN checked at upgrade.
+  app.useWebSocketAdapter(new EventsWsAdapter(app, config.eventsToken));
   return app;
 }

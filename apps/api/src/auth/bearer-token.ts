@@ -18,6 +18,11 @@ export class BearerToken {
     const given = sha256(match ? match[1] : '');
     return timingSafeEqual(given, this.digest) && match !== null;
   }
+
+  /** True when `token` (given bare, not as a header, e.g. from a WebSocket subprotocol) is the token. */
+  equals(token: string | undefined): boolean {
+    return timingSafeEqual(sha256(token ?? ''), this.digest) && token !== undefined;
+  }
 }
 
 function sha256(text: string): Buffer {

@@ -14,7 +14,9 @@ describe('the API config', () => {
       healthMaxPendingAgeMs: undefined,
       healthMaxDeadLetters: undefined,
       port: 3000,
+      nodeEnv: undefined,
       adminToken: undefined,
+      eventsToken: undefined,
       eventsStreams: EVENTS_DEFAULTS.streams,
       eventsHeartbeatMs: EVENTS_DEFAULTS.heartbeatMs,
       eventsMaxStreams: EVENTS_DEFAULTS.maxStreams,
@@ -60,6 +62,37 @@ describe('the API config', () => {
     expect(loadApiConfig({ REDIS_URL: 'rediss://h:6380', REDIS_TLS_CA_FILE: __filename })).toMatchObject({
       redisTlsCaFile: __filename,
     });
+  });
+
+  it('with NODE_ENV=production, refuses to start while /dlq or the live-event endpoints would be open, naming them', () => {
+    const strong = { ADMIN_TOKEN: 'a'.repeat(16), EVENTS_TOKEN: 'e'.repeat(16) };
+    expect(() => loadApiConfig({ NODE_ENV: 'production' })).toThrow(
+      'invalid environment: NODE_ENV=production requires ADMIN_TOKEN and EVENTS_TOKEN (unset, /dlq shows',
+    );
+    expect(() => loadApiConfig({ NODE_ENV: 'production', ADMIN_TOKEN: strong.ADMIN_TOKEN })).toThrow(
+      /NODE_ENV=production requires EVENTS_TOKEN \(unset, \/events\/stream and \/events\/ws show/,
+    );
+    expect(() => loadApiConfig({ NODE_ENV: 'production', EVENTS_TOKEN: strong.EVENTS_TOKEN })).toThrow(
+      'NODE_ENV=production requires ADMIN_TOKEN (unset',
+    );
+    expect(() => loadApiConfig({ NODE_ENV: 'production', ...strong, ADMIN_TOKEN: 'short' })).toThrow(
+      'ADMIN_TOKEN must be at least 16 characters long when NODE_ENV=production',
+    );
+    expect(loadApiConfig({ NODE_ENV: 'production', ...strong })).toMatchObject({
+      nodeEnv: 'production',
+      adminToken: strong.ADMIN_TOKEN,
+      eventsToken: strong.EVENTS_TOKEN,
+    });
+    // Outside production an unset or short token is allowed (the endpoints warn at start), as before.
+    expect(loadApiConfig({ NODE_ENV: 'development', ADMIN_TOKEN: 'x' })).toMatchObject({
+      eventsToken: undefined,
+    });
+  });
+
+  it('refuses an EVENTS_TOKEN with whitespace (it could never match a Bearer header)', () => {
+    expect(() => loadApiConfig({ EVENTS_TOKEN: 'two words' })).toThrow(
+      'invalid environment: EVENTS_TOKEN must not contain whitespace',
+    );
   });
 
   it('accepts and refuses the EVENTS_* values the events module does (same bounds)', () => {

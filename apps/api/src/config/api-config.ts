@@ -3,6 +3,7 @@ import { integerVariable, listVariable, textVariable } from '@app/shield-platfor
 import { Environment, EnvValues, parseEnv } from '@app/shield-platform/config/parse-env';
 import { PLATFORM_ENV, PLATFORM_ENV_CHECKS } from '@app/shield-platform/config/platform-env';
 import { EVENTS_DEFAULTS } from '../events/events.config';
+import { productionAccessProblem } from './production-access';
 
 /**
  * Every environment variable of the API app (besides the HTTP publish endpoint's, which its module reads): its
@@ -12,8 +13,16 @@ import { EVENTS_DEFAULTS } from '../events/events.config';
 export const API_ENV = {
   ...PLATFORM_ENV,
   port: integerVariable('PORT', 3000, { min: 0, max: 65_535, description: 'HTTP port of the API' }),
+  nodeEnv: textVariable('NODE_ENV', 'unset (development)', {
+    description:
+      '`production`: the API refuses to start unless `ADMIN_TOKEN` and `EVENTS_TOKEN` are set (16+ characters each)',
+  }),
   adminToken: textVariable('ADMIN_TOKEN', 'unset (open, warned)', {
     description: 'bearer token for the `/dlq` endpoints',
+  }),
+  eventsToken: textVariable('EVENTS_TOKEN', 'unset (open, warned)', {
+    description:
+      'token for `/events/stream` (`Authorization: Bearer`) and `/events/ws` (the same header, or the `base64url.bearer.<token>` subprotocol)',
   }),
   eventsStreams: listVariable('EVENTS_STREAMS', EVENTS_DEFAULTS.streams, {
     description: 'streams SSE/WebSocket clients may follow (comma-separated)',
@@ -38,7 +47,14 @@ export type ApiConfig = EnvValues<typeof API_ENV>;
  * (`PORT must be an integer from 0 to 65535, got "http"`). Unset or blank variables take their default.
  */
 export function loadApiConfig(env: Environment): ApiConfig {
-  return parseEnv('api', API_ENV, env, PLATFORM_ENV_CHECKS);
+  return parseEnv('api', API_ENV, env, [...PLATFORM_ENV_CHECKS, eventsTokenProblem, productionAccessProblem]);
+}
+
+/** A token with whitespace could never match `Authorization: Bearer <token>`: refused instead of locking clients out. */
+function eventsTokenProblem({ eventsToken }: ApiConfig): string | undefined {
+  return eventsToken !== undefined && /\s/.test(eventsToken)
+    ? 'EVENTS_TOKEN must not contain whitespace'
+    : undefined;
 }
 
 /**

@@ -8,10 +8,12 @@ import {
   Req,
   Res,
   ServiceUnavailableException,
+  UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { EVENTS_CONFIG, EventsConfig } from './events.config';
 import { EventsRequestError, QueryValues } from './events-request';
+import { EventsTokenGuard } from './events-token.guard';
 import { SSE_HEARTBEAT, sseFrame } from './event-views';
 import { LiveEvents, LiveStream } from './live-events.service';
 import { TooManyStreamsError } from './open-streams';
@@ -37,9 +39,11 @@ export class EventsSseController {
   /**
    * `GET /events/stream?stream=&type=&from=`: every event of the stream after the position (`Last-Event-ID`, `from`,
    * the seed's `last_id`; default new events only), flushed one by one, with `: heartbeat` comment lines.
-   * 400 for an unknown stream or a bad position or type; 503 with `Retry-After` when too many streams are open.
+   * 400 for an unknown stream or a bad position or type; 503 with `Retry-After` when too many streams are open;
+   * 401 without `Authorization: Bearer <EVENTS_TOKEN>` when that is set.
    */
   @Get('stream')
+  @UseGuards(EventsTokenGuard)
   async stream(@Query() query: QueryValues, @Req() req: Request, @Res() res: Response): Promise<void> {
     const live = this.open(query, req.get('last-event-id'), res);
     res.writeHead(200, SSE_HEADERS);
