@@ -12,6 +12,7 @@ import {
 import { RedisStreamsModule } from '@app/redis-streams';
 import { consumerConfig } from './config/consumer-config';
 import { ConsumerServers } from './consumer-servers';
+import { DrainLog } from './drain-log';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { StreamJanitor } from './janitor/stream-janitor.service';
@@ -54,6 +55,7 @@ import { CONSUMER_EVENTS_CLIENT } from './transports';
     EventCountsService,
     HealthService,
     ConsumerServers,
+    DrainLog,
     PrometheusMetrics,
     {
       provide: METRICS_REGISTRY,
