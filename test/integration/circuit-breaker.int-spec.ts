@@ -93,7 +93,12 @@ describe('circuit breaker per handler (real Redis)', () => {
   it('downstream of A down: after 3 failures A is not called, its events wait (deferred, not dead-lettered) while B flows; back up: a probe closes the circuit and every A event is handled, 0 dead letters', async () => {
     const d = downstream();
     const { stream, consumer, emitBoth } = await setUp(
-      { ...A_POLICY, circuitBreaker: { consecutiveFailures: 3, openMs: 3000 } },
+      {
+        ...A_POLICY,
+        // Retries due after the ten pairs are written, however slow the machine: the three failures are A0, A1, A2.
+        backoff: { type: 'fixed', baseMs: 1000, jitter: 'none' },
+        circuitBreaker: { consecutiveFailures: 3, openMs: 3000 },
+      },
       d,
     );
     const { server } = consumer;

@@ -76,14 +76,14 @@ describe('read loop: prefetch bound, batched acks, shutdown deadline, lost repli
     expect(proxy.sent('xack')).toBeLessThanOrEqual(30);
   });
 
-  it('reads a backlog in batches of about half `batchSize` or more, not one XREADGROUP per freed slot', async () => {
+  it('reads a backlog in batches (waiting briefly for more free slots), not one XREADGROUP per freed slot', async () => {
     const pattern = (stream = uniqueName('batches'));
     await Promise.all(Array.from({ length: 1000 }, (_, n) => emit(pattern, { n })));
     proxy = await RedisProxy.inFrontOfTestRedis();
     proxy.count('XREADGROUP');
-    // Handlers that end a few event-loop turns apart free their slots a tenth at a time (no timers: load-proof).
+    // Handlers that end up to 40 event-loop turns apart free their slots a little at a time (no timers).
     const turns = async (data: unknown): Promise<void> => {
-      for (let turn = 0; turn < (data as { n: number }).n % 10; turn++) {
+      for (let turn = 0; turn < (data as { n: number }).n % 40; turn++) {
         await new Promise((resolve) => setImmediate(resolve));
       }
     };
@@ -96,9 +96,10 @@ describe('read loop: prefetch bound, batched acks, shutdown deadline, lost repli
       concurrency: 100,
     });
     await waitFor(() => consumer?.server.getStats().acked === 1000, '1000 acked');
-    // 1000 entries in reads of ~50 or more (20 reads measured; 29–31 when a read went out per freed slot), plus the
-    // start-up read of the consumer's own PEL and the blocking reads at the end.
-    expect(proxy.sent('XREADGROUP')).toBeLessThanOrEqual(1000 / 50 + 4);
+    // Handlers end over 40 event-loop turns. Measured alone: 27–28 reads with the gathering, 62–65 when a read went
+    // out as soon as a slot freed. The bound leaves room for a loaded machine (a slower turn closes the 2 ms window
+    // with fewer slots free), not for reading per freed slot.
+    expect(proxy.sent('XREADGROUP')).toBeLessThanOrEqual(45);
   });
 
   it('a slot freed beside long-running handlers is still used, not held back to batch reads', async () => {
