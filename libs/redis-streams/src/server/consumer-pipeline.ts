@@ -19,10 +19,8 @@ import { Outcomes } from './outcomes';
 import { Periodic } from './periodic';
 import { Reclaimer } from './reclaimer';
 import { OrderedStreamOwner } from './ordered-stream-owner';
-import { Watchdog, watchdogIntervalMs } from './watchdog';
+import { WatchedReader } from './watched-reader';
 import { knownRetries } from './known-retries';
-import { connectRedis } from '../redis/connect-error';
-import { closeRedisConnection } from '../redis/connection-factory';
 import { Replier } from './replier';
 import { RetryPromoter } from './retry-promoter';
 import { StreamReader } from './stream-reader';
@@ -69,10 +67,10 @@ export class ConsumerPipeline {
   private readonly startWatchedReader: (
     keys: readonly string[],
     connectFirst: boolean,
-  ) => Promise<() => Promise<void>>;
-  private otherReaders: Array<Promise<() => Promise<void>>> = [];
-  /** The watchdogs of the readers on connections of their own (other slots, ordered streams), while they run. */
-  private readonly watchdogs = new Set<Watchdog>();
+  ) => Promise<WatchedReader>;
+  private otherReaders: Array<Promise<WatchedReader>> = [];
+  /** The readers on connections of their own (other slots, ordered streams), while they run. */
+  private readonly watched = new Set<WatchedReader>();
   /** One per stream with an `orderingKey`: reads it while this consumer holds its ordering lease. */
   private readonly owners: OrderedStreamOwner[];
   private readonly promoter: RetryPromoter;
@@ -191,35 +189,19 @@ export class ConsumerPipeline {
     this.mainKeys = slots[0] ?? [];
     this.otherSlots = slots.slice(1);
     this.startWatchedReader = async (keys, connectFirst) => {
-      // Its own connection, watched like the main one: a silent socket must not stall these keys unseen.
-      const blocking = deps.openBlocking();
-      // Otherwise connected by its first read: a node that does not answer yet is retried by the read loop.
-      if (connectFirst) {
-        await connectRedis(blocking);
-      }
-      const watchdog = new Watchdog(
-        blocking,
-        () => reader.reading,
-        options.blockMs,
-        options.stallMs,
-        watchdogIntervalMs(options.stallMs),
-        logger,
-        keys[0],
+      const watched = await WatchedReader.start(
+        {
+          openBlocking: () => deps.openBlocking(),
+          readerOn,
+          blockMs: options.blockMs,
+          stallMs: options.stallMs,
+          logger,
+        },
+        keys,
+        connectFirst,
       );
-      const reader = readerOn(blocking, keys, (connected) => {
-        if (connected) {
-          watchdog.replied();
-        }
-      });
-      watchdog.start();
-      this.watchdogs.add(watchdog);
-      void reader.start();
-      return async () => {
-        this.watchdogs.delete(watchdog);
-        await watchdog.stop();
-        await reader.stop();
-        await closeRedisConnection(blocking);
-      };
+      this.watched.add(watched);
+      return watched;
     };
     const reclaimerOf = (keys: readonly string[]): Reclaimer =>
       new Reclaimer({
@@ -265,7 +247,10 @@ export class ConsumerPipeline {
           await dispatcher.releaseHeld(stream);
         },
         reclaim: () => takeover.run(),
-        startReading: () => this.startWatchedReader(keys, true),
+        startReading: async () => {
+          const watched = await this.startWatchedReader(keys, true);
+          return () => this.stopWatchedReader(watched);
+        },
         letGo: () => dispatcher.letGo(stream),
       });
     });
@@ -325,7 +310,7 @@ export class ConsumerPipeline {
 
   /** True while every reader on a connection of its own (other slots, ordered streams) heard from Redis lately. */
   get otherReadersReady(): boolean {
-    return [...this.watchdogs].every((watchdog) => watchdog.health().ready);
+    return [...this.watched].every((watched) => watched.ready);
   }
 
   /** A key the main reader reads (on a Cluster its watchdog probes the node serving it), or undefined. */
@@ -403,8 +388,13 @@ export class ConsumerPipeline {
   }
 
   private async stopOtherReaders(): Promise<void> {
-    const stops = await Promise.all(this.otherReaders.splice(0));
-    await Promise.all(stops.map((stop) => stop()));
+    const readers = await Promise.all(this.otherReaders.splice(0));
+    await Promise.all(readers.map((watched) => this.stopWatchedReader(watched)));
+  }
+
+  private async stopWatchedReader(watched: WatchedReader): Promise<void> {
+    this.watched.delete(watched);
+    await watched.stop();
   }
 
   private abortAll(reason: Error): void {
